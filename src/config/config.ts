@@ -1,0 +1,160 @@
+/**
+ * Turns the raw environment into a checked configuration (zod), listing every problem
+ * at once, cross-field rules included.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { MailcaError } from '../domain/errors.js';
+import type { RawEnv } from './env.js';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  /** Raw master key text (hex or base64); undefined = development key in the data directory. */
+  readonly masterKey: string | undefined;
+  readonly mailDomain: string;
+  readonly publicUrl: string;
+  /** http base URL for CRLs and CA certificates in issued certificates. */
+  readonly pkiUrl: string;
+  readonly caOrganization: string;
+  readonly smtpPort: number;
+  readonly httpPort: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly smtpHost: string;
+  readonly httpHost: string;
+  readonly smtpMaxClients: number;
+  readonly maxMessageBytes: number;
+  readonly smtpTls: { readonly keyFile: string; readonly certFile: string } | undefined;
+  /** REDIS_URL; undefined = a redis-server mailca starts under the data directory. */
+  readonly redisUrl: string | undefined;
+  readonly bullmqPrefix: string;
+  /** OUTBOUND_SMTP_URL; undefined = `.eml` files in `<data>/outbox`. */
+  readonly outboundSmtpUrl: string | undefined;
+  readonly imapUrl: string | undefined;
+  readonly imapPollSeconds: number;
+  /** A reply counts only when DMARC passes for its sender (default on outside development). */
+  readonly requireDmarc: boolean;
+  /** The most replies one sender gets per day. */
+  readonly replyCap: number;
+  readonly fromName: string;
+  readonly dkim: { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined;
+}
+
+const port = (name: string, dflt: number) =>
+  z.coerce.number({ error: `${name} must be a port number` }).int(`${name} must be a whole number`).min(1, `${name} must be 1-65535`).max(65535, `${name} must be 1-65535`).default(dflt);
+
+const httpUrl = (name: string) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, `${name} must be an http:// or https:// URL`);
+
+const bool = (name: string) =>
+  z
+    .string()
+    .regex(/^(true|false|1|0|yes|no|on|off)$/i, `${name} must be true or false`)
+    .transform((v) => /^(true|1|yes|on)$/i.test(v))
+    .optional();
+
+const positiveInt = (name: string, dflt: number, max: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`).default(dflt);
+
+const schema = z.object({
+  MAILCA_ENV: z.enum(['development', 'production', 'test'], { error: 'MAILCA_ENV must be development, production or test' }).optional(),
+  NODE_ENV: z.string().optional(),
+  MAILCA_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://').optional(),
+  MAILCA_MASTER_KEY: z.string().optional(),
+  MAILCA_MAIL_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'MAILCA_MAIL_DOMAIN must be a domain name such as ca.example.org').default('localhost'),
+  MAILCA_PUBLIC_URL: httpUrl('MAILCA_PUBLIC_URL').optional(),
+  MAILCA_PKI_URL: httpUrl('MAILCA_PKI_URL').refine((v) => v.startsWith('http://'), 'MAILCA_PKI_URL must be http:// (S/MIME BR 7.1.2.3: CRL and AIA URLs are plain http)').optional(),
+  MAILCA_CA_ORGANIZATION: z.string().trim().min(1).max(50, 'MAILCA_CA_ORGANIZATION must be at most 50 characters (it names the CAs)').default('mailca'),
+  SMTP_PORT: port('SMTP_PORT', 2525),
+  HTTP_PORT: port('HTTP_PORT', 8080),
+  SMTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  SMTP_MAX_CLIENTS: positiveInt('SMTP_MAX_CLIENTS', 500, 100_000),
+  MAILCA_MAX_MESSAGE_BYTES: positiveInt('MAILCA_MAX_MESSAGE_BYTES', 25 * 1024 * 1024, 200 * 1024 * 1024),
+  SMTP_TLS_KEY_FILE: z.string().optional(),
+  SMTP_TLS_CERT_FILE: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  BULLMQ_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'BULLMQ_PREFIX must be letters, digits, _ or - (at most 40)').default('mailca'),
+  OUTBOUND_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'OUTBOUND_SMTP_URL must start with smtp:// or smtps://').optional(),
+  IMAP_URL: z.string().regex(/^imaps?:\/\//, 'IMAP_URL must start with imap:// or imaps://').optional(),
+  IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
+  MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
+  MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
+  MAILCA_FROM_NAME: z.string().trim().min(1).max(64, 'MAILCA_FROM_NAME must be at most 64 characters').default('mailca'),
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'DKIM_DOMAIN must be a domain name').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'DKIM_SELECTOR must be a DNS label').optional(),
+  DKIM_PRIVATE_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+});
+
+export function envToConfig(raw: RawEnv): Config {
+  const problems = [...raw.problems];
+  const parsed = schema.safeParse(raw.values);
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(issue.message);
+  // Cross-field rules read the raw values, so they are reported together with any bad
+  // value above rather than only after those are fixed.
+  const env = environmentOf(raw.values);
+  if (env === 'production' && !raw.values.MAILCA_MASTER_KEY) problems.push('MAILCA_MASTER_KEY (or MAILCA_MASTER_KEY_FILE) is required in production: it encrypts the private keys.');
+  if (env === 'production' && !raw.values.MAILCA_PUBLIC_URL) problems.push('MAILCA_PUBLIC_URL is required in production: certificates and mails point to it.');
+  const dkimSet = [raw.values.DKIM_DOMAIN, raw.values.DKIM_SELECTOR, raw.values.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkimSet > 0 && dkimSet < 3) problems.push('DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
+  if (Boolean(raw.values.SMTP_TLS_KEY_FILE) !== Boolean(raw.values.SMTP_TLS_CERT_FILE)) problems.push('STARTTLS needs SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE together.');
+  if (env === 'production' && /^(false|0|no|off)$/i.test(raw.values.MAILCA_REQUIRE_DMARC ?? '')) problems.push('MAILCA_REQUIRE_DMARC cannot be off in production: replies decide approvals.');
+  if (problems.length > 0 || !parsed.success) throw configError(problems);
+  const v = parsed.data;
+  const publicUrl = (v.MAILCA_PUBLIC_URL ?? `http://localhost:${v.HTTP_PORT}`).replace(/\/+$/, '');
+  const pkiUrl = (v.MAILCA_PKI_URL ?? publicUrl.replace(/^https:/, 'http:')).replace(/\/+$/, '');
+  return {
+    env,
+    dataDir: resolve(v.MAILCA_DATA_DIR),
+    databaseUrl: v.DATABASE_URL,
+    masterKey: v.MAILCA_MASTER_KEY,
+    mailDomain: v.MAILCA_MAIL_DOMAIN.toLowerCase(),
+    publicUrl,
+    pkiUrl,
+    caOrganization: v.MAILCA_CA_ORGANIZATION,
+    smtpPort: v.SMTP_PORT,
+    httpPort: v.HTTP_PORT,
+    logLevel: v.LOG_LEVEL,
+    smtpHost: v.SMTP_HOST,
+    httpHost: v.HTTP_HOST,
+    smtpMaxClients: v.SMTP_MAX_CLIENTS,
+    maxMessageBytes: v.MAILCA_MAX_MESSAGE_BYTES,
+    smtpTls: v.SMTP_TLS_KEY_FILE && v.SMTP_TLS_CERT_FILE ? { keyFile: v.SMTP_TLS_KEY_FILE, certFile: v.SMTP_TLS_CERT_FILE } : undefined,
+    redisUrl: v.REDIS_URL,
+    bullmqPrefix: v.BULLMQ_PREFIX,
+    outboundSmtpUrl: v.OUTBOUND_SMTP_URL,
+    imapUrl: v.IMAP_URL,
+    imapPollSeconds: v.IMAP_POLL_SECONDS,
+    requireDmarc: v.MAILCA_REQUIRE_DMARC ?? env !== 'development',
+    replyCap: v.MAILCA_REPLY_CAP,
+    fromName: v.MAILCA_FROM_NAME,
+    dkim: v.DKIM_DOMAIN && v.DKIM_SELECTOR && v.DKIM_PRIVATE_KEY ? { domain: v.DKIM_DOMAIN, selector: v.DKIM_SELECTOR, privateKey: v.DKIM_PRIVATE_KEY } : undefined,
+  };
+}
+
+/** MAILCA_ENV wins; else NODE_ENV=production|test; else development. */
+function environmentOf(values: RawEnv['values']): Config['env'] {
+  const named = values.MAILCA_ENV;
+  if (named === 'development' || named === 'production' || named === 'test') return named;
+  if (named !== undefined) return 'development'; // reported as a bad value already
+  return values.NODE_ENV === 'production' ? 'production' : values.NODE_ENV === 'test' ? 'test' : 'development';
+}
+
+function configError(problems: string[]): MailcaError {
+  return new MailcaError({
+    code: 'CONFIG.INVALID',
+    message: `The configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`,
+    problems,
+    hint: 'Fix the environment variables named above (see README, "Configuration") and start again.',
+  });
+}

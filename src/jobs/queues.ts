@@ -1,0 +1,185 @@
+/**
+ * BullMQ queues and workers on ioredis. One queue per job name; payloads are small and
+ * versioned (`{ v: 1, … }`), job ids deterministic, so adding a job twice adds it once
+ * and a handler that runs twice does no harm (it must be idempotent). Transient errors
+ * are retried with exponential backoff; permanent ones (MailcaError with
+ * `permanent: true`) become BullMQ's UnrecoverableError and are not retried.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { isMailcaError } from '../domain/errors.js';
+import type { JobName, JobPayloads, JobQueue } from '../workflow/ports.js';
+
+export const JOB_NAMES: readonly JobName[] = ['intake', 'send'];
+
+/** Retry policy per queue: intake retries for ~1 hour, outbound mail for ~1 day. */
+const RETRIES: Record<JobName, { attempts: number; delayMs: number }> = {
+  intake: { attempts: 12, delayMs: 1_000 },
+  send: { attempts: 16, delayMs: 5_000 },
+};
+
+export interface JobContext {
+  readonly jobId: string;
+  /** 1 for the first run. */
+  readonly attempt: number;
+  /** True when no retry follows if this run fails. */
+  readonly final: boolean;
+}
+
+export type JobHandlers = { readonly [N in JobName]: (payload: JobPayloads[N], ctx: JobContext) => Promise<void> };
+
+export interface RedisTarget {
+  /** redis:// or rediss:// URL (REDIS_URL). */
+  readonly url?: string;
+  /** Unix socket of the embedded redis-server. */
+  readonly socket?: string;
+}
+
+export interface Jobs extends JobQueue {
+  /** Starts a worker per queue; `concurrency` per queue. */
+  startWorkers(handlers: JobHandlers, concurrency: Readonly<Record<JobName, number>>): void;
+  /**
+   * Makes sure a job for this id will run: adds it, or retries it when a job with that id
+   * already failed or completed (BullMQ ignores adding an id it still holds). For work
+   * the database says is unfinished, e.g. after a crash.
+   */
+  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<'added' | 'retried' | 'present'>;
+  /** True when Redis answers (readiness). */
+  ping(): Promise<boolean>;
+  /** Counts per queue, for the operator. */
+  counts(): Promise<Record<JobName, Record<string, number>>>;
+  /** Drain: workers finish the jobs they hold and stop taking new ones; then everything closes. */
+  close(): Promise<void>;
+}
+
+export function redisConnection(target: RedisTarget, extra: RedisOptions = {}): Redis {
+  const base: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: false, ...extra };
+  if (target.socket) return new Redis({ ...base, path: target.socket });
+  if (target.url) return new Redis(target.url, base);
+  throw new Error('no Redis target');
+}
+
+/** Checks that payloads carry the version this code understands. */
+function checkPayload(name: JobName, data: unknown): void {
+  if (typeof data !== 'object' || data === null || (data as { v?: unknown }).v !== 1) {
+    throw new UnrecoverableError(`${name} job payload has an unknown version; this mailca cannot run it`);
+  }
+}
+
+export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logger }): Jobs {
+  const log = opts.log;
+  // one connection for the queues (producers); each worker gets its own blocking one
+  const connection = redisConnection(opts.redis);
+  connection.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
+  const queues = new Map<JobName, Queue>();
+  const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
+  const queueOf = (name: JobName): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, {
+        connection,
+        prefix: opts.prefix,
+        defaultJobOptions: {
+          attempts: RETRIES[name].attempts,
+          backoff: { type: 'exponential', delay: RETRIES[name].delayMs },
+          removeOnComplete: { age: 24 * 3600, count: 10_000 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      });
+      q.on('error', (err) => log.warn({ err: { message: err.message }, queue: name }, 'queue error'));
+      queues.set(name, q);
+    }
+    return q;
+  };
+
+  const workerConnection = (): Redis => {
+    const c = redisConnection(opts.redis);
+    c.on('error', () => undefined); // reported once, by the queue connection
+    workerConnections.push(c);
+    return c;
+  };
+
+  return {
+    async enqueue(name, payload, jobId) {
+      await queueOf(name).add(name, payload, { jobId });
+    },
+
+    async ensure(name, payload, jobId) {
+      const q = queueOf(name);
+      const job = await q.getJob(jobId);
+      if (!job) {
+        await q.add(name, payload, { jobId });
+        return 'added';
+      }
+      const state = await job.getState();
+      if (state === 'failed') {
+        await job.retry('failed');
+        return 'retried';
+      }
+      if (state === 'completed') {
+        await job.remove();
+        await q.add(name, payload, { jobId });
+        return 'retried';
+      }
+      return 'present';
+    },
+
+    startWorkers(handlers, concurrency) {
+      for (const name of JOB_NAMES) {
+        const handler = handlers[name] as (p: unknown, ctx: JobContext) => Promise<void>;
+        const worker = new Worker(
+          name,
+          async (job: Job) => {
+            checkPayload(name, job.data);
+            const attempts = job.opts.attempts ?? 1;
+            const ctx: JobContext = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= attempts };
+            try {
+              await handler(job.data, ctx);
+            } catch (err) {
+              if (isMailcaError(err) && err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+              throw err;
+            }
+          },
+          {
+            connection: workerConnection(),
+            prefix: opts.prefix,
+            concurrency: concurrency[name],
+            autorun: true,
+            // A job held by a process that died is handed to another worker once its lock
+            // expires: 10 s locks (renewed every 5 s while running) checked every 5 s, so
+            // work interrupted by a crash resumes within ~15 s instead of BullMQ's 60-90 s.
+            lockDuration: 10_000,
+            stalledInterval: 5_000,
+          },
+        );
+        worker.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: err.message } }, 'job failed'));
+        worker.on('error', (err) => log.warn({ err: { message: err.message }, queue: name }, 'worker error'));
+        workers.push(worker);
+      }
+    },
+
+    async ping() {
+      try {
+        return (await connection.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+
+    async counts() {
+      const out = {} as Record<JobName, Record<string, number>>;
+      for (const name of JOB_NAMES) out[name] = await queueOf(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+      return out;
+    },
+
+    async close() {
+      // Worker.close waits for the jobs in progress to finish
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      for (const c of workerConnections) c.disconnect();
+      connection.disconnect();
+    },
+  };
+}

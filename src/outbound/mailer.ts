@@ -1,0 +1,124 @@
+/**
+ * The Mailer port: each intent-named method renders its template, composes the message,
+ * stores it sealed and queues a `send` job. Idempotent by construction: the outbound id is
+ * derived from the caller's key, so a job that runs twice stores one message and queues
+ * one job (BullMQ ignores a second job with the same id).
+ */
+import { createHash } from 'node:crypto';
+import { base32Lower } from '../domain/base32.js';
+import { MailcaError } from '../domain/errors.js';
+import { parseAddress, verpAddress } from '../domain/mail-address.js';
+import type { Clock, JobQueue, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
+import { createComposer, type DkimConfig } from './compose.js';
+
+/** What the templates are told about this instance. */
+export interface MailSiteInfo {
+  readonly mailDomain: string;
+  readonly publicUrl: string;
+}
+
+/**
+ * The templates the mailer renders, injected by main.ts (src/templates' `createMailTemplates()`):
+ * outbound may not import templates itself.
+ */
+export interface MailTemplates {
+  help(site: MailSiteInfo): RenderedMail;
+  replyRefused(params: MailSiteInfo & { readonly why: ReplyRefusal }): RenderedMail;
+  serviceUnavailable(params: MailSiteInfo & { readonly address: string }): RenderedMail;
+}
+
+export interface MailerDeps {
+  readonly store: OutboundStore;
+  readonly jobs: JobQueue;
+  readonly vault: KeyVault;
+  readonly clock: Clock;
+  readonly templates: MailTemplates;
+  readonly mailDomain: string;
+  readonly publicUrl: string;
+  readonly fromName?: string;
+  readonly dkim?: DkimConfig;
+}
+
+/** One mail to queue: what the intent-named methods (and later notifications) build. */
+export interface OutboundRequest {
+  /** Template name, kept with the message for the operator. */
+  readonly kind: string;
+  readonly mail: RenderedMail;
+  readonly ctx: ReplyContext;
+  /** `reply+<token>@<mail domain>` for a mail that asks for a decision. */
+  readonly replyTo?: string;
+  /** false for a mail that answers nothing (a notification); true by default. */
+  readonly isReply?: boolean;
+}
+
+export interface OutboundQueue {
+  /** Composes, seals, stores and queues the mail; returns its outbound id. */
+  queue(req: OutboundRequest): Promise<string>;
+}
+
+export const OUTBOUND_ID_LENGTH = 26;
+
+/**
+ * The outbound id for an idempotency key: SHA-256 of the key in lowercase base32 (RFC
+ * 4648 alphabet), 26 characters = 130 bits. Lowercase letters and digits only, because it
+ * travels in a Message-ID, in the VERP local part `bounces+<id>` (which relays may
+ * lowercase) and in the BullMQ job id `send-<id>` (no ':' allowed).
+ */
+export function outboundIdFor(key: string): string {
+  return base32Lower(createHash('sha256').update(key, 'utf8').digest()).slice(0, OUTBOUND_ID_LENGTH);
+}
+
+export const sendJobId = (outboundId: string): string => `send-${outboundId}`;
+
+export function createOutboundQueue(deps: Omit<MailerDeps, 'templates' | 'publicUrl'>): OutboundQueue {
+  const domain = deps.mailDomain.trim().toLowerCase().replace(/\.$/, '');
+  const composer = createComposer({
+    mailDomain: domain,
+    clock: deps.clock,
+    ...(deps.fromName === undefined ? {} : { fromName: deps.fromName }),
+    ...(deps.dkim === undefined ? {} : { dkim: deps.dkim }),
+  });
+
+  return {
+    async queue(req) {
+      const { ctx } = req;
+      const bare = parseAddress(ctx.to);
+      if (bare === null) {
+        throw new MailcaError({ code: 'OUTBOUND.BAD_RECIPIENT', message: `Cannot mail ${JSON.stringify(ctx.to)}: it is not one mail address.`, permanent: true });
+      }
+      // Every address at the mail domain is the bot itself: mail to it could only loop.
+      if (bare.slice(bare.lastIndexOf('@') + 1).replace(/\.$/, '') === domain) {
+        throw new MailcaError({ code: 'OUTBOUND.LOOP', message: `Refusing to mail ${bare}: it is an address of this mailca (${domain}).`, permanent: true });
+      }
+      // Step 1. The id is a function of the key, so a retried job lands on the same message.
+      const id = outboundIdFor(ctx.key);
+      // Step 2. Compose once; the bytes stored are the bytes sent (and DKIM-signed).
+      const raw = await composer.compose({
+        id,
+        to: ctx.to,
+        subject: ctx.subject,
+        mail: req.mail,
+        ...(req.isReply === false ? {} : { reply: { inReplyTo: ctx.inReplyTo, references: ctx.references } }),
+        ...(req.replyTo === undefined ? {} : { replyTo: req.replyTo }),
+      });
+      // Step 3. Sealed at rest: mails carry names, addresses and collection links.
+      const sealedRaw = deps.vault.seal(raw, `outbound:${id}`);
+      // Step 4. false means a previous run stored it already; the job may still be missing
+      // (a crash between the two steps), and queueing it again is harmless.
+      await deps.store.save({ id, to: ctx.to, kind: req.kind, sealedRaw, envelopeFrom: verpAddress(id, domain) });
+      // Step 5. A deterministic job id: a second enqueue adds nothing.
+      await deps.jobs.enqueue('send', { v: 1, outboundId: id }, sendJobId(id));
+      return id;
+    },
+  };
+}
+
+export function createMailer(deps: MailerDeps): Mailer {
+  const out = createOutboundQueue(deps);
+  const site: MailSiteInfo = { mailDomain: deps.mailDomain.toLowerCase(), publicUrl: deps.publicUrl.replace(/\/+$/, '') };
+  return {
+    help: (ctx) => out.queue({ kind: 'help', ctx, mail: deps.templates.help(site) }),
+    replyRefused: (ctx, why) => out.queue({ kind: 'reply-refused', ctx, mail: deps.templates.replyRefused({ ...site, why }) }),
+    serviceUnavailable: (ctx, address) => out.queue({ kind: 'service-unavailable', ctx, mail: deps.templates.serviceUnavailable({ ...site, address }) }),
+  };
+}

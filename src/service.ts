@@ -1,0 +1,242 @@
+/**
+ * `mailca start`: the running service, by role (smtp, imap, worker, http; all by
+ * default). With nothing configured it runs on one machine: PGlite in the data
+ * directory, a redis-server it starts itself, `.eml` files in `<data>/outbox`, and the
+ * CA initialised on first start. `stop()` drains: stop accepting, hand on what was
+ * accepted, let jobs in progress finish, close everything.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/config.js';
+import { classifyRecipient } from './domain/mail-address.js';
+import { createHttpServer, healthRoutes, type HttpServer, type Route } from './http/server.js';
+import { createAuthenticator, type DnsResolver } from './inbound/authenticator.js';
+import { createImapPoller, parseImapUrl, type ImapPoller } from './inbound/imap-poller.js';
+import { createMessageParser } from './inbound/message-parser.js';
+import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js';
+import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
+import { createReplyBudget } from './jobs/reply-budget.js';
+import type { Logger } from './log.js';
+import { createMailer, createOutboxTransport, createSmtpTransport } from './outbound/index.js';
+import { createSpool } from './store/index.js';
+import { createMailTemplates } from './templates/index.js';
+import { wire, type WireOptions, type Wired } from './wiring.js';
+import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
+import type { MailTransport } from './workflow/ports.js';
+import { createIntake, type Intake } from './workflow/process-inbound.js';
+import { createReplyTokens, type ReplyHandler, type ReplyTokens } from './workflow/reply-tokens.js';
+import { createSender } from './workflow/send-mail.js';
+
+export const ROLES = ['smtp', 'imap', 'worker', 'http'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServiceOptions extends WireOptions {
+  readonly roles?: readonly Role[];
+  /** DNS for DKIM/SPF/DMARC (tests pass a fake; default: the system resolver). */
+  readonly resolver?: DnsResolver;
+  /** Reply handlers by token purpose (journeys register theirs). */
+  readonly replyHandlers?: ReadonlyMap<string, ReplyHandler>;
+  /** Worker concurrency per queue. */
+  readonly concurrency?: { readonly intake: number; readonly send: number };
+}
+
+export interface Running {
+  readonly roles: readonly Role[];
+  readonly smtpPort: number | null;
+  readonly httpPort: number | null;
+  readonly redis: string;
+  readonly outbox: string | null;
+  readonly wired: Wired;
+  readonly jobs: Jobs;
+  readonly tokens: ReplyTokens;
+  readonly intake: Intake;
+  readonly forwarder: Forwarder | null;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
+  const roles = opts.roles ?? ROLES;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse().splice(0)) {
+      await c().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    }
+  };
+  try {
+    // Step 1: store and CA (initialised on first start; a second init changes nothing)
+    const wired = await wire(config, log, opts);
+    cleanups.push(() => wired.close());
+    const init = await wired.ca.init('mailca start');
+    log.info({ created: init.created }, init.created ? 'CA initialised' : 'CA ready');
+
+    // Step 2: Redis (REDIS_URL, else a redis-server under the data directory)
+    let target: RedisTarget;
+    let redisLabel: string;
+    if (config.redisUrl) {
+      target = { url: config.redisUrl };
+      redisLabel = 'REDIS_URL';
+    } else {
+      const embedded: EmbeddedRedis = await startEmbeddedRedis({ dataDir: config.dataDir, log: log.child({ subsystem: 'redis' }) });
+      cleanups.push(() => embedded.stop());
+      target = { socket: embedded.socket };
+      redisLabel = `redis-server on ${embedded.socket}${embedded.started ? '' : ' (already running)'}`;
+    }
+    const jobs = createJobs({ redis: target, prefix: config.bullmqPrefix, log: log.child({ subsystem: 'jobs' }) });
+    cleanups.push(() => jobs.close());
+    const redis: Redis = redisConnection(target);
+    redis.on('error', () => undefined); // reported by the jobs connection
+    cleanups.push(async () => void redis.disconnect());
+
+    // Step 3: outbound mail
+    const outboxDir = join(config.dataDir, 'outbox');
+    const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
+    cleanups.push(() => transport.close());
+    const mailer = createMailer({
+      store: wired.store.outbound,
+      jobs,
+      vault: wired.vault,
+      clock: wired.clock,
+      templates: createMailTemplates(),
+      mailDomain: config.mailDomain,
+      publicUrl: config.publicUrl,
+      fromName: config.fromName,
+      ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
+    });
+
+    // Step 4: intake
+    const tokens = createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc });
+    const intake = createIntake({
+      inbound: wired.store.inbound,
+      vault: wired.vault,
+      parser: createMessageParser(),
+      authenticator: createAuthenticator({ mta: config.mailDomain || hostname(), ...(opts.resolver ? { resolver: opts.resolver } : {}) }),
+      mailer,
+      budget: createReplyBudget({ redis, prefix: config.bullmqPrefix, clock: wired.clock }),
+      tokens,
+      mailDomain: config.mailDomain,
+      replyCap: config.replyCap,
+      log: log.child({ subsystem: 'intake' }),
+      replyHandlers: opts.replyHandlers ?? new Map(),
+      addressHandlers: {},
+      onBounce: async (outboundId, inboundId) => {
+        const known = await wired.store.outbound.markBounced(outboundId, wired.clock.now(), inboundId);
+        // the operator sees bounces of mailca's own mail (PRODUCT.md, "No loops")
+        log.warn({ subsystem: 'intake', outboundId, inboundId, known }, known ? 'a mail mailca sent bounced' : 'a bounce names a mail mailca does not know');
+      },
+    });
+    const sender = createSender({ store: wired.store.outbound, vault: wired.vault, transport, clock: wired.clock, log: log.child({ subsystem: 'send' }) });
+
+    // Step 5: roles
+    if (roles.includes('worker')) {
+      jobs.startWorkers(
+        {
+          intake: async (p, ctx) => {
+            try {
+              await intake.process(p.inboundId);
+            } catch (err) {
+              if (ctx.final) await intake.fail(p.inboundId, 'INTAKE.FAILED');
+              throw err;
+            }
+          },
+          send: async (p, ctx) => {
+            await sender.send(p.outboundId, ctx);
+          },
+        },
+        opts.concurrency ?? { intake: 4, send: 8 },
+      );
+      // Messages the database says are unfinished: their job may be gone from Redis, or
+      // have failed without the handler running (a job that stalled twice), which would
+      // leave the message unanswered and not marked failed.
+      for (const id of await wired.store.inbound.pending(10_000)) {
+        const r = await jobs.ensure('intake', { v: 1, inboundId: id }, `in-${id}`);
+        if (r !== 'present') log.info({ subsystem: 'jobs', inboundId: id, action: r }, 'unfinished message queued again');
+      }
+    }
+
+    let forwarder: Forwarder | null = null;
+    let receive: ((raw: Buffer, envelope: Parameters<ReturnType<typeof createSpool>['accept']>[1]) => Promise<string>) | null = null;
+    if (roles.includes('smtp') || roles.includes('imap')) {
+      const spool = createSpool({ dir: join(config.dataDir, 'spool'), vault: wired.vault, clock: wired.clock, random: wired.random });
+      const fwd = createForwarder({ spool, inbound: wired.store.inbound, jobs, log: log.child({ subsystem: 'spool' }) });
+      forwarder = fwd;
+      receive = async (raw, envelope) => {
+        const id = await spool.accept(raw, envelope);
+        void fwd.forward();
+        return id;
+      };
+      await fwd.forward(); // what a crash left behind
+      const watchdog = setInterval(() => void fwd.forward(), 15_000);
+      watchdog.unref();
+      cleanups.push(async () => {
+        clearInterval(watchdog);
+        await fwd.forward();
+      });
+    }
+
+    let smtpPort: number | null = null;
+    if (roles.includes('smtp') && receive) {
+      const tls = config.smtpTls ? { key: readFileSync(config.smtpTls.keyFile), cert: readFileSync(config.smtpTls.certFile) } : undefined;
+      const listener: SmtpListener = createSmtpListener({
+        host: config.smtpHost,
+        port: config.smtpPort,
+        name: config.mailDomain,
+        maxMessageBytes: config.maxMessageBytes,
+        maxClients: config.smtpMaxClients,
+        acceptsRecipient: (a) => classifyRecipient(a, config.mailDomain) !== null,
+        receive,
+        log: log.child({ subsystem: 'smtp' }),
+        ...(tls ? { tls } : {}),
+      });
+      smtpPort = (await listener.start()).port;
+      cleanups.push(() => listener.stop());
+    }
+
+    if (roles.includes('imap') && config.imapUrl && receive) {
+      const deliver = receive;
+      const mailbox = parseImapUrl(config.imapUrl).mailbox;
+      const poller: ImapPoller = createImapPoller({
+        url: config.imapUrl,
+        deliver: async (raw, envelope) => void (await deliver(raw, envelope)),
+        state: { load: () => wired.store.mailboxes.load(mailbox), save: (p) => wired.store.mailboxes.save(mailbox, p) },
+        log: log.child({ subsystem: 'imap' }),
+        pollIntervalMs: config.imapPollSeconds * 1000,
+      });
+      await poller.start();
+      cleanups.push(() => poller.stop());
+    }
+
+    let httpPort: number | null = null;
+    if (roles.includes('http')) {
+      const routes: Route[] = healthRoutes(async () => ({
+        database: await wired.store.db.query('SELECT 1 AS ok').then(
+          () => true,
+          () => false,
+        ),
+        redis: await jobs.ping(),
+      }));
+      const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
+      httpPort = (await http.start()).port;
+      cleanups.push(() => http.stop());
+    }
+
+    return {
+      roles,
+      smtpPort,
+      httpPort,
+      redis: redisLabel,
+      outbox: config.outboundSmtpUrl ? null : outboxDir,
+      wired,
+      jobs,
+      tokens,
+      intake,
+      forwarder,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { CaStore, Clock, InboundStore, MailboxStateStore, OutboundStore, ReplyTokenStore } from '../workflow/ports.js';
+import { createCaStore } from './ca-store.js';
+import { createInboundStore } from './inbound-store.js';
+import { createMailboxStateStore } from './mailbox-state-store.js';
+import { createOutboundStore } from './outbound-store.js';
+import { createReplyTokenStore } from './reply-token-store.js';
+export { createSpool, newMessageId } from './spool.js';
+import type { Db } from './db.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite-db.js';
+import { openPostgres } from './postgres-db.js';
+
+export interface Store {
+  readonly db: Db;
+  readonly ca: CaStore;
+  readonly inbound: InboundStore;
+  readonly outbound: OutboundStore;
+  readonly mailboxes: MailboxStateStore;
+  readonly tokens: ReplyTokenStore;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL URL; without it PGlite keeps its files in `<dataDir>/pglite`. */
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir: string;
+  /** PostgreSQL schema to work in (tests use one each). */
+  readonly schema?: string | undefined;
+  /** PGlite in memory (tests). */
+  readonly inMemory?: boolean;
+  readonly clock: Clock;
+}
+
+/** Opens the database, applies migrations and returns the repositories. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const db = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.schema ? { schema: opts.schema } : {})
+    : await openPglite(opts.inMemory ? undefined : join(opts.dataDir, 'pglite'));
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    db,
+    ca: createCaStore(db, opts.clock),
+    inbound: createInboundStore(db, opts.clock),
+    outbound: createOutboundStore(db, opts.clock),
+    mailboxes: createMailboxStateStore(db, opts.clock),
+    tokens: createReplyTokenStore(db, opts.clock),
+    close: () => db.close(),
+  };
+}
+
+export type { Db } from './db.js';

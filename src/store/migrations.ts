@@ -1,0 +1,132 @@
+/**
+ * Schema migrations, applied in order, once each, under an advisory lock so that several
+ * processes starting together do not race. Never edit a released migration: add one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ca-core',
+    sql: `
+CREATE TABLE authorities (
+  id          text PRIMARY KEY CHECK (id IN ('root', 'issuing')),
+  cert_der    bytea NOT NULL,
+  sealed_key  bytea NOT NULL,  -- PKCS#8, envelope-encrypted under the master key
+  created_at  timestamptz NOT NULL
+);
+
+CREATE TABLE certificates (
+  serial             text PRIMARY KEY CHECK (serial ~ '^[0-9a-f]{1,40}$'),
+  ca_id              text NOT NULL REFERENCES authorities (id),
+  profile            text NOT NULL,
+  email              text NOT NULL,
+  name               text NOT NULL,
+  status             text NOT NULL CHECK (status IN ('reserved', 'issued', 'revoked', 'failed')),
+  cert_der           bytea,
+  sha256             text,
+  not_before         timestamptz,
+  not_after          timestamptz,
+  revoked_at         timestamptz,
+  revocation_reason  text,
+  created_at         timestamptz NOT NULL,
+  updated_at         timestamptz NOT NULL,
+  CHECK (status IN ('reserved', 'failed') OR cert_der IS NOT NULL),
+  CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))
+);
+CREATE INDEX certificates_revoked_by_ca ON certificates (ca_id) WHERE status = 'revoked';
+CREATE INDEX certificates_email ON certificates (email);
+
+CREATE TABLE crls (
+  ca_id        text NOT NULL REFERENCES authorities (id),
+  number       bigint NOT NULL,
+  der          bytea NOT NULL,
+  this_update  timestamptz NOT NULL,
+  next_update  timestamptz NOT NULL,
+  PRIMARY KEY (ca_id, number)
+);
+
+-- Append-only, chained by SHA-256: hash = sha256(prev_hash || canonical entry).
+CREATE TABLE audit_log (
+  seq        bigserial PRIMARY KEY,
+  at         timestamptz NOT NULL,
+  actor      text NOT NULL,
+  action     text NOT NULL,
+  subject    text NOT NULL,
+  details    jsonb NOT NULL,
+  prev_hash  text NOT NULL,
+  hash       text NOT NULL UNIQUE
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'mail-channel',
+    sql: `
+-- Every message that got 250 (or was fetched over IMAP), sealed under the master key:
+-- order forms carry shared passwords. Message-ID and content hash are claimed only by
+-- the message that was processed, so a second delivery is recognised as a duplicate.
+CREATE TABLE inbound_messages (
+  id            text PRIMARY KEY,
+  received_at   timestamptz NOT NULL,
+  source        text NOT NULL CHECK (source IN ('smtp', 'imap')),
+  mail_from     text NOT NULL,
+  rcpt_to       text[] NOT NULL,
+  remote        text,
+  helo          text,
+  sealed_raw    bytea NOT NULL,
+  state         text NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'claimed', 'processed', 'duplicate', 'dropped', 'failed')),
+  reason        text,
+  message_id    text,
+  content_hash  text,
+  from_address  text,
+  subject       text,
+  finished_at   timestamptz
+);
+CREATE UNIQUE INDEX inbound_messages_message_id ON inbound_messages (message_id) WHERE state IN ('claimed', 'processed', 'dropped', 'failed');
+CREATE UNIQUE INDEX inbound_messages_content_hash ON inbound_messages (content_hash) WHERE state IN ('claimed', 'processed', 'dropped', 'failed');
+CREATE INDEX inbound_messages_received ON inbound_messages (received_at);
+CREATE INDEX inbound_messages_pending ON inbound_messages (received_at) WHERE state IN ('received', 'claimed');
+
+CREATE TABLE outbound_messages (
+  id             text PRIMARY KEY,
+  recipient      text NOT NULL,
+  kind           text NOT NULL,
+  envelope_from  text NOT NULL,
+  sealed_raw     bytea NOT NULL,
+  state          text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
+  attempts       integer NOT NULL DEFAULT 0,
+  last_error     text,
+  created_at     timestamptz NOT NULL,
+  sent_at        timestamptz,
+  bounced_at     timestamptz,
+  bounce_inbound text  -- the DSN (inbound message) that reported the bounce
+);
+CREATE INDEX outbound_messages_state ON outbound_messages (state, created_at);
+
+-- Reply tokens: keyed by SHA-256 of their random part; the token itself is never stored.
+CREATE TABLE reply_tokens (
+  lookup_id   text PRIMARY KEY,
+  purpose     text NOT NULL,
+  subject     text NOT NULL,
+  recipient   text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  used_at     timestamptz,
+  used_by     text  -- the inbound message that used it (a retried job may use it again)
+);
+
+-- Where the IMAP poller got to, per mailbox.
+CREATE TABLE mailbox_state (
+  mailbox       text PRIMARY KEY,
+  uid_validity  bigint NOT NULL,
+  last_uid      bigint NOT NULL,
+  updated_at    timestamptz NOT NULL
+);
+`,
+  },
+];

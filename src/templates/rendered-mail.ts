@@ -1,0 +1,9 @@
+/**
+ * What a template produces. The same shape as `RenderedMail` in src/workflow/ports.ts,
+ * declared here so that templates stay pure (they import nothing but domain).
+ */
+export interface RenderedMail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}

@@ -1,0 +1,54 @@
+/**
+ * The CA use cases behind one object, sharing a per-process cache of unsealed CA keys.
+ * The CLI, and later the workers, call these; they never reach the adapters.
+ */
+import { MailcaError } from '../domain/errors.js';
+import { type CaDeps, createIssuerCache } from './ca-deps.js';
+import { initCa } from './init-ca.js';
+import { type IssueCertificateInput, type IssuedBundle, issueCertificate } from './issue-certificate.js';
+import { publishCrl } from './publish-crl.js';
+import { revokeCertificate } from './revoke-certificate.js';
+import type { CaId, CertificateRecord, Pkcs12Format } from './ports.js';
+import type { RevocationReason } from '../domain/revocation.js';
+import { normaliseSerial } from '../domain/revocation.js';
+
+export const MIN_PKCS12_PASSWORD = 12;
+
+export function createCaWorkflow(deps: CaDeps) {
+  const issuers = createIssuerCache(deps);
+  return {
+    init: (actor: string) => initCa(deps, issuers, actor),
+    issue: (input: IssueCertificateInput) => issueCertificate(deps, issuers, input),
+    revoke: (input: { serial: string; reason: RevocationReason; actor: string }) => revokeCertificate(deps, issuers, input),
+    publishCrl: (caId: CaId, actor: string) => publishCrl(deps, issuers, { caId, actor }),
+
+    /** The CRL in force; a new one is published when none exists or it is older than a day. */
+    async currentCrl(caId: CaId, actor: string): Promise<Buffer> {
+      const latest = await deps.store.latestCrl(caId);
+      const dayAgo = deps.clock.now().getTime() - 86_400_000;
+      if (latest && latest.thisUpdate.getTime() > dayAgo) return latest.der;
+      return (await publishCrl(deps, issuers, { caId, actor })).der;
+    },
+
+    async caCertificates(): Promise<{ root: Buffer; issuing: Buffer }> {
+      const [root, issuing] = await Promise.all([deps.store.authority('root'), deps.store.authority('issuing')]);
+      if (!root || !issuing) throw new MailcaError({ code: 'CA.NOT_INITIALISED', message: 'The CA has not been created yet.', hint: 'Run `mailca ca init` first.' });
+      return { root: root.certDer, issuing: issuing.certDer };
+    },
+
+    async certificate(serial: string): Promise<CertificateRecord | null> {
+      return deps.store.certificate(normaliseSerial(serial));
+    },
+
+    /** Packs a generated key, its certificate and the chain into a PKCS#12 file. */
+    pkcs12(bundle: IssuedBundle, format: Pkcs12Format, password: string, friendlyName: string): Buffer {
+      if (!bundle.pkcs8) throw new MailcaError({ code: 'PKCS12.NO_KEY', message: 'This certificate was issued for a key mailca does not hold (a CSR), so there is no PKCS#12 to make.', hint: 'Use the certificate and chain with the key that made the request.' });
+      if ([...password].length < MIN_PKCS12_PASSWORD) {
+        throw new MailcaError({ code: 'PKCS12.WEAK_PASSWORD', message: `The PKCS#12 password has ${[...password].length} characters; at least ${MIN_PKCS12_PASSWORD} are required.`, hint: 'Choose a longer passphrase.' });
+      }
+      return deps.pkcs12.build({ format, pkcs8: bundle.pkcs8, certDer: bundle.certDer, chain: bundle.chain, friendlyName, password });
+    },
+  };
+}
+
+export type CaWorkflow = ReturnType<typeof createCaWorkflow>;

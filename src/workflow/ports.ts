@@ -1,0 +1,456 @@
+/**
+ * The interfaces the use cases need from the world. Adapters in src/ca, src/store and
+ * (later) src/outbound implement them; main.ts wires them. Nothing here does I/O.
+ */
+import type { CertificateProfile, SubscriberProfileName } from '../domain/certificate-profile.js';
+import type { KeyType, NameAttribute } from '../domain/issuance-request.js';
+import type { RevocationReason } from '../domain/revocation.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Randomness {
+  bytes(n: number): Uint8Array;
+}
+
+// ---------------------------------------------------------------- keys and CSRs
+
+export interface KeyPairDer {
+  /** PKCS#8 PrivateKeyInfo, DER. Secret: never logged, stored only sealed. */
+  readonly pkcs8: Buffer;
+  /** SubjectPublicKeyInfo, DER. */
+  readonly spki: Buffer;
+  readonly bits: number;
+}
+
+export interface CsrInfo {
+  readonly spki: Buffer;
+  readonly bits: number;
+}
+
+export interface KeyMaker {
+  /** Generates a key off the main thread. */
+  generate(type: KeyType | 'rsa-4096-ca'): Promise<KeyPairDer>;
+  /** Parses a PKCS#10 request (PEM or DER) and verifies its signature; throws CSR.* errors. */
+  readCsr(csr: Buffer, minRsaBits: number): CsrInfo;
+}
+
+// ---------------------------------------------------------------- signing
+
+/** An issuer's certificate and decrypted key, loaded once per process. Opaque to workflow. */
+export interface IssuerHandle {
+  readonly certDer: Buffer;
+  readonly kind: 'issuer';
+}
+
+export interface PkiUrls {
+  /** http URL of the CRL of the CA that signs the certificate (CRL distribution point). */
+  readonly crl: string;
+  /** http URL of the signing CA's certificate (AIA caIssuers). */
+  readonly caIssuers: string;
+}
+
+export interface CertificateTemplate {
+  readonly profile: CertificateProfile;
+  readonly serial: Uint8Array;
+  readonly subject: readonly NameAttribute[];
+  readonly spki: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** Mailboxes for the rfc822Name subjectAltName. */
+  readonly mailboxes: readonly string[];
+  /** Absent for the root, which points nowhere. */
+  readonly urls?: PkiUrls;
+}
+
+export interface CrlEntry {
+  readonly serial: string;
+  readonly revokedAt: Date;
+  readonly reason: RevocationReason;
+}
+
+export interface CrlTemplate {
+  readonly number: bigint;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly entries: readonly CrlEntry[];
+}
+
+export interface Signer {
+  loadIssuer(certDer: Buffer, pkcs8: Buffer): IssuerHandle;
+  /** Signs a certificate; `issuer` undefined means self-signed with `selfKey`. */
+  signCertificate(template: CertificateTemplate, issuer: IssuerHandle): Buffer;
+  signSelf(template: CertificateTemplate, pkcs8: Buffer): Buffer;
+  signCrl(template: CrlTemplate, issuer: IssuerHandle): Buffer;
+}
+
+// ---------------------------------------------------------------- inspection
+
+export interface LintFinding {
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+export interface LintContext {
+  readonly profile: CertificateProfile;
+  /** The issuing CA's certificate; absent for a self-signed root. */
+  readonly issuerDer?: Buffer;
+  readonly urls?: PkiUrls;
+}
+
+export interface CertificateSummary {
+  readonly serial: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly sha256: string;
+  readonly mailboxes: readonly string[];
+}
+
+export interface CertificateInspector {
+  lint(der: Buffer, ctx: LintContext): LintFinding[];
+  describe(der: Buffer): CertificateSummary;
+}
+
+// ---------------------------------------------------------------- PKCS#12
+
+export type Pkcs12Format = 'modern' | 'compat';
+
+export interface Pkcs12Request {
+  readonly format: Pkcs12Format;
+  readonly pkcs8: Buffer;
+  readonly certDer: Buffer;
+  /** Issuing CA then root. */
+  readonly chain: readonly Buffer[];
+  readonly friendlyName: string;
+  /** Secret. */
+  readonly password: string;
+}
+
+export interface Pkcs12Writer {
+  build(req: Pkcs12Request): Buffer;
+}
+
+// ---------------------------------------------------------------- secrets at rest
+
+export interface KeyVault {
+  /** Envelope-encrypts `plain`; `context` is bound as associated data (e.g. "ca:issuing"). */
+  seal(plain: Buffer, context: string): Buffer;
+  open(sealed: Buffer, context: string): Buffer;
+}
+
+// ---------------------------------------------------------------- store
+
+export type CaId = 'root' | 'issuing';
+
+export interface AuthorityRecord {
+  readonly id: CaId;
+  readonly certDer: Buffer;
+  readonly sealedKey: Buffer;
+  readonly createdAt: Date;
+}
+
+export type CertificateStatus = 'reserved' | 'issued' | 'revoked' | 'failed';
+
+export interface CertificateRecord {
+  readonly serial: string;
+  readonly caId: CaId;
+  readonly profile: SubscriberProfileName | 'issuing-ca';
+  readonly email: string;
+  readonly name: string;
+  readonly status: CertificateStatus;
+  readonly certDer: Buffer | null;
+  readonly sha256: string | null;
+  readonly notBefore: Date | null;
+  readonly notAfter: Date | null;
+  readonly revokedAt: Date | null;
+  readonly revocationReason: RevocationReason | null;
+}
+
+/** One audit record; the store chains it to the previous one by SHA-256. */
+export interface AuditEntry {
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface SerialReservation {
+  readonly serial: string;
+  readonly caId: CaId;
+  readonly profile: CertificateRecord['profile'];
+  readonly email: string;
+  readonly name: string;
+}
+
+export interface IssuedCertificate {
+  readonly serial: string;
+  readonly certDer: Buffer;
+  readonly sha256: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+export interface CaStore {
+  authority(id: CaId): Promise<AuthorityRecord | null>;
+  /** Inserts the CA unless one with that id exists; false when it existed. */
+  addAuthority(rec: Omit<AuthorityRecord, 'createdAt'>, audit: AuditEntry): Promise<boolean>;
+  /** Records a serial before signing; throws on a duplicate (unique). */
+  reserveSerial(res: SerialReservation, audit: AuditEntry): Promise<void>;
+  completeIssuance(cert: IssuedCertificate, audit: AuditEntry): Promise<void>;
+  abandonSerial(serial: string, audit: AuditEntry): Promise<void>;
+  certificate(serial: string): Promise<CertificateRecord | null>;
+  /** Marks a certificate revoked; returns the record as it now stands, or null if unknown. */
+  revoke(rev: { serial: string; reason: RevocationReason; at: Date }, audit: AuditEntry): Promise<CertificateRecord | null>;
+  revokedBy(caId: CaId): Promise<CrlEntry[]>;
+  /** Allocates the next CRL number for a CA and stores the CRL, atomically. */
+  saveCrl(caId: CaId, build: (number: bigint) => { der: Buffer; thisUpdate: Date; nextUpdate: Date }, audit: AuditEntry): Promise<{ number: bigint; der: Buffer }>;
+  latestCrl(caId: CaId): Promise<{ number: bigint; der: Buffer; thisUpdate: Date; nextUpdate: Date } | null>;
+}
+
+// ---------------------------------------------------------------- mail in
+
+/** How a message reached mailca. `mailFrom` is '' for the null sender (`MAIL FROM:<>`). */
+export interface Envelope {
+  readonly mailFrom: string;
+  readonly rcptTo: readonly string[];
+  readonly source: 'smtp' | 'imap';
+  readonly remoteAddress?: string;
+  /** The name the client gave in HELO/EHLO (SPF checks it for the null sender). */
+  readonly helo?: string;
+}
+
+/**
+ * The durable first step of intake: `accept` resolves only once the raw message is on
+ * disk (encrypted) and survives a crash, so the SMTP listener may then answer 250.
+ */
+export interface InboundSpool {
+  accept(raw: Buffer, envelope: Envelope): Promise<string>;
+  /** Ids spooled and not yet forwarded, oldest first. */
+  pending(): Promise<string[]>;
+  read(id: string): Promise<SpooledMessage>;
+  remove(id: string): Promise<void>;
+  /** Moves a file that cannot be read aside (kept for the operator), so it blocks nothing. */
+  quarantine(id: string): Promise<void>;
+}
+
+export interface SpooledMessage {
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly envelope: Envelope;
+  /** Sealed with the KeyVault, context `inbound:<id>`. */
+  readonly sealedRaw: Buffer;
+}
+
+export type InboundState = 'received' | 'claimed' | 'processed' | 'duplicate' | 'dropped' | 'failed';
+
+export interface InboundRecord {
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly envelope: Envelope;
+  /** The raw message, sealed with the KeyVault (context `inbound:<id>`). */
+  readonly sealedRaw: Buffer;
+  readonly state: InboundState;
+}
+
+/** What identifies a message's content, whoever delivered it and however often. */
+export interface InboundIdentity {
+  readonly messageId: string | null;
+  /** SHA-256 over the message without its trace headers (Received, Return-Path, …). */
+  readonly contentHash: string;
+  readonly from: string | null;
+  readonly subject: string | null;
+}
+
+export interface InboundStore {
+  /** Inserts the record unless one with the same id exists; false when it existed. */
+  save(rec: Omit<InboundRecord, 'state'>): Promise<boolean>;
+  load(id: string): Promise<InboundRecord | null>;
+  /**
+   * Claims the message's Message-ID and content hash for this record (state `claimed`),
+   * atomically. When another record already holds either, this one becomes `duplicate`
+   * and that record's id is returned. Claiming again for the same record is a no-op, so
+   * a job that runs twice carries on.
+   */
+  claim(id: string, identity: InboundIdentity): Promise<{ duplicateOf: string | null }>;
+  /** Final state and a stable reason code (`INTAKE.HELP`, `INTAKE.AUTO_REPLY`, …). */
+  finish(id: string, state: 'processed' | 'dropped' | 'failed', reason: string): Promise<void>;
+  /** Ids still to be processed (after a restart, to queue them again). */
+  pending(limit: number): Promise<string[]>;
+  /** Resolves once every message saved so far survives a power loss. */
+  durable(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- mail out
+
+/** A rendered mail, ready to compose: templates make these, never workflow code. */
+export interface RenderedMail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface OutboundMessage {
+  readonly id: string;
+  readonly to: string;
+  /** Template that produced it (`help`, `refusal`, …), for the operator. */
+  readonly kind: string;
+  /** The composed RFC 5322 message, sealed with the KeyVault (context `outbound:<id>`). */
+  readonly sealedRaw: Buffer;
+  /** VERP envelope sender `bounces+<id>@<mail domain>`. */
+  readonly envelopeFrom: string;
+  readonly state: 'queued' | 'sent' | 'failed';
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+  readonly sentAt: Date | null;
+  readonly bouncedAt: Date | null;
+}
+
+export interface OutboundStore {
+  /** Inserts unless the id exists (a retried intake job composes the same id); false when it existed. */
+  save(msg: Omit<OutboundMessage, 'state' | 'attempts' | 'lastError' | 'sentAt' | 'createdAt' | 'bouncedAt'>): Promise<boolean>;
+  load(id: string): Promise<OutboundMessage | null>;
+  markSent(id: string, at: Date): Promise<void>;
+  markAttempt(id: string, error: string, final: boolean): Promise<void>;
+  list(filter: { state?: OutboundMessage['state']; limit: number }): Promise<OutboundMessage[]>;
+  /** Records that a delivery status notification for this mail arrived (VERP); false for an unknown id. */
+  markBounced(id: string, at: Date, inboundId: string): Promise<boolean>;
+}
+
+/** Hands a composed message to the next hop (an SMTP relay, or the outbox folder). */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'outbox';
+  send(msg: { id: string; envelopeFrom: string; to: string; raw: Buffer }): Promise<{ response: string }>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- jobs
+
+/** Job payloads are small and versioned; secrets never go in them. */
+export interface JobPayloads {
+  readonly intake: { readonly v: 1; readonly inboundId: string };
+  readonly send: { readonly v: 1; readonly outboundId: string };
+}
+
+export type JobName = keyof JobPayloads;
+
+export interface JobQueue {
+  /** Adds a job; `jobId` is deterministic so a repeated call adds nothing. */
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
+}
+
+/** Who a reply goes to and how it threads (RFC 5322 3.6.4). */
+export interface ReplyContext {
+  readonly to: string;
+  /** Message-ID of the mail answered, with angle brackets; null when unknown. */
+  readonly inReplyTo: string | null;
+  /** References of the mail answered followed by its Message-ID (oldest first). */
+  readonly references: readonly string[];
+  /** Subject of the mail answered; the reply uses `Re: …`. */
+  readonly subject: string | null;
+  /**
+   * Idempotency key, e.g. `<inbound id>:help`: the same key always yields the same
+   * outbound id and Message-ID, so a job that runs twice sends one mail.
+   */
+  readonly key: string;
+}
+
+/** Why a reply to a notification was not acted on (the person is told which). */
+export type ReplyRefusal = 'token-unknown' | 'token-expired' | 'token-used' | 'not-recipient' | 'several-senders' | 'dmarc-failed' | 'no-command';
+
+/** Intent-named outbound mail; each method renders a template and queues the mail. Returns the outbound id. */
+export interface Mailer {
+  help(ctx: ReplyContext): Promise<string>;
+  replyRefused(ctx: ReplyContext, why: ReplyRefusal): Promise<string>;
+  /** `enrol@` or `smime@` while that journey is not enabled on this instance. */
+  serviceUnavailable(ctx: ReplyContext, address: string): Promise<string>;
+}
+
+/** Where the IMAP poller got to in a mailbox (RFC 3501 UIDVALIDITY and the last UID taken). */
+export interface MailboxPosition {
+  readonly uidValidity: number;
+  readonly lastUid: number;
+}
+
+export interface MailboxStateStore {
+  load(mailbox: string): Promise<MailboxPosition | null>;
+  save(mailbox: string, position: MailboxPosition): Promise<void>;
+}
+
+// ---------------------------------------------------------------- intake
+
+export interface ParsedAttachment {
+  readonly filename: string | null;
+  readonly contentType: string;
+  readonly size: number;
+  readonly content: Buffer;
+}
+
+export interface ParsedMessage {
+  /** With angle brackets, as in the header; null when absent. */
+  readonly messageId: string | null;
+  /** Bare addresses of every From mailbox (RFC 5322 allows several). */
+  readonly from: readonly string[];
+  readonly subject: string | null;
+  /** Lowercased header names to their unfolded values, in order. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  /** The plain-text body (converted from HTML when there is no text part). */
+  readonly text: string;
+  readonly attachments: readonly ParsedAttachment[];
+  /** SHA-256 (hex) over the message without trace headers. */
+  readonly contentHash: string;
+}
+
+export interface MessageParser {
+  parse(raw: Buffer): Promise<ParsedMessage>;
+}
+
+export type AuthVerdict = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'neutral' | 'softfail' | 'policy';
+
+/** DKIM, SPF and DMARC as the receiver saw them (RFC 6376, 7208, 7489). */
+export interface AuthResult {
+  readonly dmarc: AuthVerdict;
+  readonly dkim: AuthVerdict;
+  readonly spf: AuthVerdict;
+  /** The RFC 5322 From domain DMARC evaluated. */
+  readonly fromDomain: string | null;
+}
+
+export interface MailAuthenticator {
+  authenticate(raw: Buffer, envelope: Envelope): Promise<AuthResult>;
+}
+
+/** Replies sent per sender per day (loop and abuse protection). */
+export interface ReplyBudget {
+  used(sender: string): Promise<number>;
+  /** Counts one more reply to `sender` today. */
+  take(sender: string): Promise<void>;
+}
+
+export interface ReplyTokenRecord {
+  readonly lookupId: string;
+  /** Which workflow the reply belongs to (e.g. `enrolment-confirm`). */
+  readonly purpose: string;
+  /** What the reply decides about (e.g. a request id). */
+  readonly subject: string;
+  /** The only address a reply is taken from. */
+  readonly recipient: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly usedAt: Date | null;
+  /** The inbound message that used it. */
+  readonly usedBy: string | null;
+}
+
+export interface ReplyTokenStore {
+  create(rec: Omit<ReplyTokenRecord, 'usedAt' | 'usedBy' | 'createdAt'>): Promise<void>;
+  find(lookupId: string): Promise<ReplyTokenRecord | null>;
+  /** Marks the token used by `inboundId` unless another message used it; false then. */
+  use(lookupId: string, at: Date, inboundId: string): Promise<boolean>;
+}

@@ -1,0 +1,172 @@
+/**
+ * The intake job: one stored inbound message, from raw bytes to an action. Idempotent:
+ * a finished message is skipped, the claim on its Message-ID and content hash is taken
+ * once, and every reply has a deterministic id, so a job that runs twice (a crash, a
+ * retry) answers once.
+ */
+import type { Logger } from 'pino';
+import { classifyAutomatic } from '../domain/automatic-mail.js';
+import { MailcaError } from '../domain/errors.js';
+import { decideIntake, type IntakeDecision } from '../domain/intake-rules.js';
+import { classifyRecipient } from '../domain/mail-address.js';
+import { firstCommandLine, parseCommand } from '../domain/reply-command.js';
+import type { AuthResult, InboundRecord, InboundStore, KeyVault, MailAuthenticator, Mailer, MessageParser, ParsedMessage, ReplyBudget, ReplyContext } from './ports.js';
+import type { ReplyHandler, ReplyTokens } from './reply-tokens.js';
+
+/** A journey's handler for mail to `enrol@` or `smime@` (journeys A and B). */
+export interface AddressHandler {
+  handle(req: { readonly inboundId: string; readonly message: ParsedMessage; readonly raw: Buffer; readonly reply: ReplyContext; readonly auth: () => Promise<AuthResult> }): Promise<void>;
+}
+
+export interface IntakeDeps {
+  readonly inbound: InboundStore;
+  readonly vault: KeyVault;
+  readonly parser: MessageParser;
+  readonly authenticator: MailAuthenticator;
+  readonly mailer: Mailer;
+  readonly budget: ReplyBudget;
+  readonly tokens: ReplyTokens;
+  readonly mailDomain: string;
+  readonly replyCap: number;
+  readonly log: Logger;
+  /** Reply handlers by token purpose. */
+  readonly replyHandlers: ReadonlyMap<string, ReplyHandler>;
+  readonly addressHandlers: Partial<Record<'enrol' | 'smime', AddressHandler>>;
+  /** Tells the outbound side that a mail it sent bounced (VERP). */
+  readonly onBounce?: (outboundId: string, inboundId: string) => Promise<void>;
+}
+
+export interface IntakeResult {
+  readonly state: 'processed' | 'dropped' | 'duplicate' | 'skipped';
+  readonly reason: string;
+}
+
+const FINISHED = new Set<InboundRecord['state']>(['processed', 'dropped', 'duplicate', 'failed']);
+
+/** The envelope recipient that decides the route: the first that is one of ours. */
+function routeOf(rcptTo: readonly string[], mailDomain: string) {
+  for (const r of rcptTo) {
+    const kind = classifyRecipient(r, mailDomain);
+    if (kind) return kind;
+  }
+  return null;
+}
+
+export function createIntake(deps: IntakeDeps) {
+  const log = deps.log;
+
+  async function process(inboundId: string): Promise<IntakeResult> {
+    // Step 1: the stored message; a finished one is not looked at again
+    const rec = await deps.inbound.load(inboundId);
+    if (!rec) throw new MailcaError({ code: 'INTAKE.UNKNOWN', message: `Inbound message ${inboundId} is not stored.`, hint: 'Nothing to do; the job is dropped.' });
+    if (FINISHED.has(rec.state)) return { state: 'skipped', reason: rec.state };
+    const raw = deps.vault.open(rec.sealedRaw, `inbound:${inboundId}`);
+    const message = await deps.parser.parse(raw);
+
+    // Step 2: the same message delivered twice is processed once
+    const { duplicateOf } = await deps.inbound.claim(inboundId, {
+      messageId: message.messageId,
+      contentHash: message.contentHash,
+      from: message.from[0] ?? null,
+      subject: message.subject,
+    });
+    if (duplicateOf) {
+      log.info({ inboundId, duplicateOf }, 'duplicate message ignored');
+      return { state: 'duplicate', reason: 'INTAKE.DUPLICATE' };
+    }
+
+    // Step 3: decide (domain/intake-rules.ts)
+    const sender = message.from.length === 1 ? message.from[0]! : null;
+    const decision: IntakeDecision = decideIntake({
+      recipient: routeOf(rec.envelope.rcptTo, deps.mailDomain),
+      automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: message.headers }, { mailDomain: deps.mailDomain }),
+      fromAddresses: message.from,
+      repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
+      replyCap: deps.replyCap,
+    });
+
+    // Step 4: act
+    let authResult: Promise<AuthResult> | null = null;
+    const auth = (): Promise<AuthResult> => (authResult ??= deps.authenticator.authenticate(raw, rec.envelope));
+    const reply = (key: string): ReplyContext => ({
+      to: message.from[0] ?? rec.envelope.mailFrom,
+      inReplyTo: message.messageId,
+      references: [...message.references, ...(message.messageId ? [message.messageId] : [])].slice(-20),
+      subject: message.subject,
+      key: `${inboundId}:${key}`,
+    });
+    const answered = async (): Promise<void> => {
+      const to = message.from[0];
+      if (to) await deps.budget.take(to);
+    };
+
+    let reason: string;
+    switch (decision.action) {
+      case 'drop':
+        await deps.inbound.finish(inboundId, 'dropped', decision.reason);
+        log.info({ inboundId, reason: decision.reason }, 'message dropped without reply');
+        return { state: 'dropped', reason: decision.reason };
+      case 'bounce':
+        await deps.onBounce?.(decision.outboundId, inboundId);
+        reason = 'INTAKE.BOUNCE';
+        break;
+      case 'help':
+        await deps.mailer.help(reply('help'));
+        await answered();
+        reason = 'INTAKE.HELP';
+        break;
+      case 'enrol':
+      case 'smime': {
+        const handler = deps.addressHandlers[decision.action];
+        if (handler) await handler.handle({ inboundId, message, raw, reply: reply(decision.action), auth });
+        else await deps.mailer.serviceUnavailable(reply('unavailable'), `${decision.action}@${deps.mailDomain}`);
+        await answered();
+        reason = `INTAKE.${decision.action.toUpperCase()}`;
+        break;
+      }
+      case 'reply':
+        reason = await handleReply(inboundId, decision.token, message, auth, reply);
+        await answered();
+        break;
+    }
+    await deps.inbound.finish(inboundId, 'processed', reason);
+    return { state: 'processed', reason };
+  }
+
+  async function handleReply(inboundId: string, token: string, message: ParsedMessage, auth: () => Promise<AuthResult>, reply: (key: string) => ReplyContext): Promise<string> {
+    const check = await deps.tokens.check({ token, from: message.from, inboundId, auth });
+    if (!check.ok) {
+      log.info({ inboundId, why: check.why }, 'reply refused');
+      await deps.mailer.replyRefused(reply('refused'), check.why);
+      return `REPLY.${check.why.toUpperCase().replace(/-/g, '_')}`;
+    }
+    const line = firstCommandLine(message.text);
+    let command;
+    try {
+      command = line ? parseCommand(line) : null;
+    } catch (err) {
+      log.info({ inboundId, err: { message: (err as Error).message } }, 'reply command not understood');
+      command = null;
+    }
+    const handler = deps.replyHandlers.get(check.token.purpose);
+    if (!command || command.verb === null || !handler) {
+      await deps.mailer.replyRefused(reply('refused'), handler ? 'no-command' : 'token-unknown');
+      return handler ? 'REPLY.NO_COMMAND' : 'REPLY.NO_HANDLER';
+    }
+    if (handler.consumes(command) && !(await deps.tokens.use(check.token, inboundId))) {
+      await deps.mailer.replyRefused(reply('refused'), 'token-used');
+      return 'REPLY.TOKEN_USED';
+    }
+    await handler.handle({ token: check.token, command, from: message.from[0]!, inboundId });
+    return `REPLY.${command.verb}`;
+  }
+
+  /** Marks a message failed after its last attempt, so the operator sees it. */
+  async function fail(inboundId: string, reason: string): Promise<void> {
+    await deps.inbound.finish(inboundId, 'failed', reason);
+  }
+
+  return { process, fail };
+}
+
+export type Intake = ReturnType<typeof createIntake>;

@@ -1,0 +1,90 @@
+/**
+ * The job queues on a private redis-server: deterministic ids add a job once, permanent
+ * errors are not retried, transient ones are, unknown payload versions are refused, and
+ * `ensure` brings back a job that failed while its work is still unfinished.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailcaError } from '../../src/domain/errors.js';
+import { createJobs, type JobContext, type Jobs } from '../../src/jobs/queues.js';
+import { createRootLogger } from '../../src/log.js';
+import { peersPresent } from '../helpers/peers.js';
+import { randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const log = createRootLogger('silent');
+
+async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.skipIf(!peersPresent('redis-server'))('job queues', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('runs a job once per id, retries transient errors and gives up at once on permanent ones', async () => {
+    const jobs: Jobs = createJobs({ redis: { url: redis.url }, prefix: randomPrefix(), log });
+    const runs: { id: string; ctx: JobContext }[] = [];
+    try {
+      jobs.startWorkers(
+        {
+          intake: async (p, ctx) => {
+            runs.push({ id: p.inboundId, ctx });
+            if (p.inboundId === 'flaky' && ctx.attempt === 1) throw new Error('database restarting');
+            if (p.inboundId === 'bad') throw new MailcaError({ code: 'INTAKE.UNKNOWN', message: 'not stored' });
+          },
+          send: async () => undefined,
+        },
+        { intake: 2, send: 1 },
+      );
+      await jobs.enqueue('intake', { v: 1, inboundId: 'once' }, 'in-once');
+      await jobs.enqueue('intake', { v: 1, inboundId: 'once' }, 'in-once');
+      await jobs.enqueue('intake', { v: 1, inboundId: 'flaky' }, 'in-flaky');
+      await jobs.enqueue('intake', { v: 1, inboundId: 'bad' }, 'in-bad');
+      await until(() => runs.filter((r) => r.id === 'flaky').length === 2, 20_000);
+      await until(async () => (await jobs.counts()).intake.failed === 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runs.filter((r) => r.id === 'once')).toHaveLength(1);
+      expect(runs.filter((r) => r.id === 'bad')).toHaveLength(1); // not retried
+      expect(runs.find((r) => r.id === 'flaky' && r.ctx.attempt === 2)).toBeDefined();
+      expect(runs.find((r) => r.id === 'once')!.ctx).toMatchObject({ attempt: 1, final: false, jobId: 'in-once' });
+    } finally {
+      await jobs.close();
+    }
+  }, 60_000);
+
+  it('refuses a payload of an unknown version, and ensure() runs a failed job again', async () => {
+    const jobs = createJobs({ redis: { url: redis.url }, prefix: randomPrefix(), log });
+    const seen: string[] = [];
+    let healthy = false;
+    try {
+      jobs.startWorkers(
+        {
+          intake: async (p) => {
+            seen.push(p.inboundId);
+            if (!healthy) throw new MailcaError({ code: 'TEST.DOWN', message: 'permanent for now' });
+          },
+          send: async () => undefined,
+        },
+        { intake: 1, send: 1 },
+      );
+      await jobs.enqueue('intake', { v: 2 } as never, 'in-future');
+      await jobs.enqueue('intake', { v: 1, inboundId: 'm1' }, 'in-m1');
+      await until(async () => (await jobs.counts()).intake.failed === 2);
+      expect(seen).toEqual(['m1']); // the v2 job never reached the handler
+      healthy = true;
+      expect(await jobs.ensure('intake', { v: 1, inboundId: 'm1' }, 'in-m1')).toBe('retried');
+      await until(() => seen.length === 2);
+      await until(async () => (await jobs.counts()).intake.completed === 1);
+      expect(await jobs.ensure('intake', { v: 1, inboundId: 'm2' }, 'in-m2')).toBe('added');
+      await until(() => seen.includes('m2'));
+    } finally {
+      await jobs.close();
+    }
+  }, 60_000);
+});

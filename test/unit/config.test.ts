@@ -1,0 +1,282 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Config, envToConfig } from '../../src/config/config.js';
+import { readEnv } from '../../src/config/env.js';
+import { MailcaError } from '../../src/domain/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailca-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const KEY = 'a'.repeat(64);
+const load = (env: NodeJS.ProcessEnv): Config => envToConfig(readEnv(env));
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    load(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(MailcaError);
+    const e = err as MailcaError;
+    expect(e.code).toBe('CONFIG.INVALID');
+    expect(e.message).toBe(`The configuration has ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}:`);
+    return e.problems;
+  }
+  throw new Error('expected CONFIG.INVALID, the configuration was accepted');
+}
+
+describe('config: defaults and values', () => {
+  it('has defaults for an empty environment', () => {
+    expect(load({})).toEqual({
+      env: 'development',
+      dataDir: resolve('./data'),
+      databaseUrl: undefined,
+      masterKey: undefined,
+      mailDomain: 'localhost',
+      publicUrl: 'http://localhost:8080',
+      pkiUrl: 'http://localhost:8080',
+      caOrganization: 'mailca',
+      smtpPort: 2525,
+      httpPort: 8080,
+      logLevel: 'info',
+      smtpHost: '0.0.0.0',
+      httpHost: '0.0.0.0',
+      smtpMaxClients: 500,
+      maxMessageBytes: 25 * 1024 * 1024,
+      smtpTls: undefined,
+      redisUrl: undefined,
+      bullmqPrefix: 'mailca',
+      outboundSmtpUrl: undefined,
+      imapUrl: undefined,
+      imapPollSeconds: 60,
+      requireDmarc: false,
+      replyCap: 20,
+      fromName: 'mailca',
+      dkim: undefined,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(load({ SMTP_PORT: '', MAILCA_MASTER_KEY: '', LOG_LEVEL: '' })).toMatchObject({ smtpPort: 2525, masterKey: undefined, logLevel: 'info' });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      load({
+        MAILCA_ENV: 'production',
+        MAILCA_DATA_DIR: '/var/lib/mailca',
+        DATABASE_URL: 'postgresql://u:p@db/mailca',
+        MAILCA_MASTER_KEY: KEY,
+        MAILCA_MAIL_DOMAIN: 'CA.Example.ORG',
+        MAILCA_PUBLIC_URL: 'https://ca.example.org/',
+        MAILCA_PKI_URL: 'http://pki.example.org//',
+        MAILCA_CA_ORGANIZATION: ' Example Council ',
+        SMTP_PORT: '25',
+        HTTP_PORT: '443',
+        LOG_LEVEL: 'debug',
+        SMTP_HOST: '127.0.0.1',
+        HTTP_HOST: '127.0.0.2',
+        SMTP_MAX_CLIENTS: '50',
+        MAILCA_MAX_MESSAGE_BYTES: '1000000',
+        SMTP_TLS_KEY_FILE: '/etc/mailca/key.pem',
+        SMTP_TLS_CERT_FILE: '/etc/mailca/cert.pem',
+        REDIS_URL: 'redis://redis:6379',
+        BULLMQ_PREFIX: 'ca1',
+        OUTBOUND_SMTP_URL: 'smtp://relay:25',
+        IMAP_URL: 'imaps://bot:pw@imap.example.org/INBOX',
+        IMAP_POLL_SECONDS: '30',
+        MAILCA_REQUIRE_DMARC: 'true',
+        MAILCA_REPLY_CAP: '5',
+        MAILCA_FROM_NAME: 'Example CA',
+        DKIM_DOMAIN: 'ca.example.org',
+        DKIM_SELECTOR: 'mailca',
+        DKIM_PRIVATE_KEY: 'pem',
+      }),
+    ).toEqual({
+      env: 'production',
+      dataDir: '/var/lib/mailca',
+      databaseUrl: 'postgresql://u:p@db/mailca',
+      masterKey: KEY,
+      mailDomain: 'ca.example.org',
+      publicUrl: 'https://ca.example.org',
+      pkiUrl: 'http://pki.example.org',
+      caOrganization: 'Example Council',
+      smtpPort: 25,
+      httpPort: 443,
+      logLevel: 'debug',
+      smtpHost: '127.0.0.1',
+      httpHost: '127.0.0.2',
+      smtpMaxClients: 50,
+      maxMessageBytes: 1_000_000,
+      smtpTls: { keyFile: '/etc/mailca/key.pem', certFile: '/etc/mailca/cert.pem' },
+      redisUrl: 'redis://redis:6379',
+      bullmqPrefix: 'ca1',
+      outboundSmtpUrl: 'smtp://relay:25',
+      imapUrl: 'imaps://bot:pw@imap.example.org/INBOX',
+      imapPollSeconds: 30,
+      requireDmarc: true,
+      replyCap: 5,
+      fromName: 'Example CA',
+      dkim: { domain: 'ca.example.org', selector: 'mailca', privateKey: 'pem' },
+    });
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org' }, 'production'],
+    [{ NODE_ENV: 'test' }, 'test'],
+    [{ NODE_ENV: 'staging' }, 'development'],
+    [{ NODE_ENV: 'production', MAILCA_ENV: 'development' }, 'development'],
+  ] as const)('derives env from %j', (env, expected) => {
+    expect(load(env).env).toBe(expected);
+  });
+
+  it('derives an http pkiUrl from an https public URL', () => {
+    const c = load({ MAILCA_PUBLIC_URL: 'https://ca.example.org:8443/mailca/' });
+    expect(c.publicUrl).toBe('https://ca.example.org:8443/mailca');
+    expect(c.pkiUrl).toBe('http://ca.example.org:8443/mailca');
+  });
+
+  it('derives the public URL from HTTP_PORT', () => {
+    expect(load({ HTTP_PORT: '9000' })).toMatchObject({ publicUrl: 'http://localhost:9000', pkiUrl: 'http://localhost:9000' });
+  });
+});
+
+describe('config: problems', () => {
+  it.each([
+    ['SMTP_PORT not a number', { SMTP_PORT: 'abc' }, /SMTP_PORT/],
+    ['HTTP_PORT out of range', { HTTP_PORT: '70000' }, /HTTP_PORT must be 1-65535/],
+    ['HTTP_PORT zero', { HTTP_PORT: '0' }, /HTTP_PORT must be 1-65535/],
+    ['SMTP_PORT fractional', { SMTP_PORT: '25.5' }, /SMTP_PORT must be a whole number/],
+    ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    ['MAILCA_ENV unknown', { MAILCA_ENV: 'staging' }, /MAILCA_ENV must be development, production or test/],
+    ['DATABASE_URL not postgres', { DATABASE_URL: 'mysql://db/mailca' }, /DATABASE_URL must start with postgres/],
+    ['MAILCA_MAIL_DOMAIN with a space', { MAILCA_MAIL_DOMAIN: 'ca example.org' }, /MAILCA_MAIL_DOMAIN must be a domain name/],
+    ['MAILCA_PUBLIC_URL not a URL', { MAILCA_PUBLIC_URL: 'ca.example.org' }, /MAILCA_PUBLIC_URL must be an http/],
+    ['MAILCA_PUBLIC_URL ftp', { MAILCA_PUBLIC_URL: 'ftp://ca.example.org' }, /MAILCA_PUBLIC_URL must be an http/],
+    ['MAILCA_PKI_URL https', { MAILCA_PKI_URL: 'https://pki.example.org' }, /MAILCA_PKI_URL must be http:\/\//],
+    ['MAILCA_CA_ORGANIZATION too long', { MAILCA_CA_ORGANIZATION: 'O'.repeat(51) }, /at most 50 characters/],
+    ['production without MAILCA_MASTER_KEY', { MAILCA_ENV: 'production', MAILCA_PUBLIC_URL: 'https://ca.example.org' }, /MAILCA_MASTER_KEY \(or MAILCA_MASTER_KEY_FILE\) is required in production/],
+    ['production without MAILCA_PUBLIC_URL', { NODE_ENV: 'production', MAILCA_MASTER_KEY: KEY }, /MAILCA_PUBLIC_URL is required in production/],
+    ['MAILCA_MASTER_KEY and MAILCA_MASTER_KEY_FILE both set', { MAILCA_MASTER_KEY: KEY, MAILCA_MASTER_KEY_FILE: '/dev/null' }, /MAILCA_MASTER_KEY and MAILCA_MASTER_KEY_FILE are both set/],
+    ['DATABASE_URL and DATABASE_URL_FILE both set', { DATABASE_URL: 'postgres://db/x', DATABASE_URL_FILE: '/dev/null' }, /DATABASE_URL and DATABASE_URL_FILE are both set/],
+  ])('%s', (_label, env: NodeJS.ProcessEnv, match) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(match);
+  });
+
+  it('lists several bad values in one error', () => {
+    const problems = problemsOf({
+      SMTP_PORT: 'abc',
+      HTTP_PORT: '70000',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://db/mailca',
+      MAILCA_ENV: 'staging',
+      MAILCA_PKI_URL: 'https://pki.example.org',
+      MAILCA_MAIL_DOMAIN: 'bad domain!',
+    });
+    expect(problems).toHaveLength(7);
+    for (const name of ['SMTP_PORT', 'HTTP_PORT', 'LOG_LEVEL', 'DATABASE_URL', 'MAILCA_ENV', 'MAILCA_PKI_URL', 'MAILCA_MAIL_DOMAIN']) {
+      expect(problems.some((p) => p.includes(name)), name).toBe(true);
+    }
+  });
+
+  it('lists environment reading problems together with bad values', () => {
+    const problems = problemsOf({ MAILCA_MASTER_KEY: KEY, MAILCA_MASTER_KEY_FILE: join(dir, 'key'), SMTP_PORT: 'x', DATABASE_URL_FILE: join(dir, 'missing') });
+    expect(problems).toHaveLength(3);
+  });
+
+  it('lists the production rules together', () => {
+    expect(problemsOf({ MAILCA_ENV: 'production' })).toHaveLength(2);
+  });
+
+  it('requires DMARC by default outside development and refuses turning it off in production', () => {
+    expect(load({}).requireDmarc).toBe(false);
+    expect(load({ MAILCA_ENV: 'test' }).requireDmarc).toBe(true);
+    expect(load({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org' }).requireDmarc).toBe(true);
+    expect(problemsOf({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org', MAILCA_REQUIRE_DMARC: 'off' })[0]).toMatch(/MAILCA_REQUIRE_DMARC cannot be off in production/);
+  });
+
+  it('wants DKIM and STARTTLS settings complete', () => {
+    const problems = problemsOf({ DKIM_DOMAIN: 'ca.example.org', SMTP_TLS_KEY_FILE: '/k.pem' });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/DKIM_SELECTOR and DKIM_PRIVATE_KEY/);
+    expect(problems[1]).toMatch(/SMTP_TLS_CERT_FILE/);
+  });
+
+  it('lists the production rules together with bad values', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', SMTP_PORT: 'x' });
+    expect(problems).toHaveLength(3);
+    expect(problems.some((p) => p.includes('SMTP_PORT'))).toBe(true);
+    expect(problems.some((p) => p.includes('MAILCA_MASTER_KEY'))).toBe(true);
+    expect(problems.some((p) => p.includes('MAILCA_PUBLIC_URL'))).toBe(true);
+  });
+
+  it('never puts a secret value in a problem', () => {
+    const secret = 'postgresql-but-not-really://user:hunter2@db';
+    const problems = problemsOf({ DATABASE_URL: secret });
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('config: *_FILE secrets', () => {
+  it('reads MAILCA_MASTER_KEY from MAILCA_MASTER_KEY_FILE, without the final newline', () => {
+    for (const [file, content] of [
+      ['key-lf', `${KEY}\n`],
+      ['key-crlf', `${KEY}\r\n`],
+      ['key-bare', KEY],
+    ]) {
+      const path = join(dir, file!);
+      writeFileSync(path, content!, { mode: 0o600 });
+      const raw = readEnv({ MAILCA_MASTER_KEY_FILE: path });
+      expect(raw.sources.MAILCA_MASTER_KEY).toBe(`MAILCA_MASTER_KEY_FILE (${path})`);
+      expect(envToConfig(raw).masterKey).toBe(KEY);
+    }
+  });
+
+  it('reads DATABASE_URL from DATABASE_URL_FILE', () => {
+    const path = join(dir, 'db-url');
+    writeFileSync(path, 'postgres://u:p@db/mailca\n');
+    expect(load({ DATABASE_URL_FILE: path }).databaseUrl).toBe('postgres://u:p@db/mailca');
+  });
+
+  it('satisfies the production rule with a key from a file', () => {
+    const path = join(dir, 'key-prod');
+    writeFileSync(path, `${KEY}\n`);
+    expect(load({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY_FILE: path, MAILCA_PUBLIC_URL: 'https://ca.example.org' }).masterKey).toBe(KEY);
+  });
+
+  it('reports a file that does not exist', () => {
+    const path = join(dir, 'no-such-file');
+    const problems = problemsOf({ MAILCA_MASTER_KEY_FILE: path });
+    expect(problems).toEqual([`MAILCA_MASTER_KEY_FILE points to ${path}, which cannot be read (ENOENT).`]);
+  });
+
+  it('reports a directory given as the file', () => {
+    expect(problemsOf({ MAILCA_MASTER_KEY_FILE: dir })[0]).toMatch(/cannot be read \(EISDIR\)/);
+  });
+
+  it('reports a path through a file', () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(problemsOf({ MAILCA_MASTER_KEY_FILE: join(file, 'key') })[0]).toMatch(/cannot be read \(ENOTDIR\)/);
+  });
+
+  // root reads any file, so this one runs only as an ordinary user (as in CI)
+  it.skipIf(process.getuid?.() === 0)('reports a file it may not read', () => {
+    const path = join(dir, 'key-unreadable');
+    writeFileSync(path, KEY);
+    chmodSync(path, 0o000);
+    expect(problemsOf({ MAILCA_MASTER_KEY_FILE: path })[0]).toMatch(/cannot be read \(EACCES\)/);
+  });
+
+  it('reports both set without reading either', () => {
+    const raw = readEnv({ MAILCA_MASTER_KEY: KEY, MAILCA_MASTER_KEY_FILE: join(dir, 'no-such-file') });
+    expect(raw.values.MAILCA_MASTER_KEY).toBeUndefined();
+    expect(raw.problems).toEqual(['MAILCA_MASTER_KEY and MAILCA_MASTER_KEY_FILE are both set; keep one.']);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(readEnv({ HOME: '/root', MAILCA_SOMETHING: 'x' }).values).toEqual({});
+  });
+});
