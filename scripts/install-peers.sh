@@ -18,6 +18,7 @@ PEERS=(
   "swaks:swaks"
   "postfix:smtp-source"
   "postfix:smtp-sink"
+  "chromium:chromium"
 )
 
 missing=()

@@ -11,13 +11,67 @@ import { describeError } from './domain/errors.js';
 import { createRootLogger } from './log.js';
 import { wire } from './wiring.js';
 import { listOutbox } from './outbound/index.js';
-import { startService } from './service.js';
+import { enrolmentDepsFor, startService, type Running } from './service.js';
 import { join } from 'node:path';
+import { forwardable, forwardToService, serveAdminSocket } from './cli/admin-socket.js';
+import type { CliDeps } from './cli/program.js';
+import type { CliIo } from './cli/ca-commands.js';
+import type { Config } from './config/config.js';
+import { MailcaError } from './domain/errors.js';
+import { createOperator } from './workflow/operator.js';
+import type { JobQueue } from './workflow/ports.js';
+
+/** The admin socket of a `mailca start` on the embedded database, or null with DATABASE_URL. */
+function adminSocketPath(config: Config): string | null {
+  return config.databaseUrl ? null : join(config.dataDir, 'mailca.sock');
+}
+
+/**
+ * Mail queued by a command run while no service is reachable stays in the store as
+ * `queued`; the next (or the running) `mailca start` sends it within a minute.
+ */
+const storeOnlyQueue: JobQueue = { enqueue: async () => undefined };
+
+async function outboxListing(config: Config) {
+  const dir = join(config.dataDir, 'outbox');
+  return { dir, entries: await listOutbox(dir) };
+}
+
+/** What a command forwarded over the admin socket runs with: the service's own store, CA and queues. */
+function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
+  return {
+    io,
+    openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
+    openOperator: async () => ({ operator: createOperator(running.enrolment), close: async () => undefined }),
+    start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
+    stopSignal: () => new Promise(() => undefined),
+    outbox: () => outboxListing(config),
+  };
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
+  // While `mailca start` holds the embedded database, other commands run inside it.
+  if (forwardable(argv)) {
+    let socket: string | null = null;
+    try {
+      socket = adminSocketPath(envToConfig(readEnv()));
+    } catch {
+      // a configuration problem: the command itself reports it
+    }
+    if (socket) {
+      const code = await forwardToService(socket, argv, process.cwd(), io);
+      if (code !== null) return code;
+    }
+  }
   return runCli(argv, {
     io,
+    async openOperator() {
+      const config = envToConfig(readEnv());
+      const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const w = await wire(config, log, { warn: io.err });
+      return { operator: createOperator(enrolmentDepsFor(config, w, storeOnlyQueue, log)), close: w.close };
+    },
     async openCa() {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -28,6 +82,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel);
       const running = await startService(config, log, { roles, warn: io.err });
+      const socketPath = adminSocketPath(config);
+      let stopAll = running.stop;
+      if (socketPath) {
+        const admin = await serveAdminSocket(socketPath, (args, cmdIo) => runCli(args, inServiceDeps(cmdIo, running, config)), (err) => log.error({ err }, 'admin socket command failed'));
+        stopAll = async () => {
+          await admin.close();
+          await running.stop();
+        };
+      }
       const summary = [
         `mailca is running (roles: ${running.roles.join(', ')}; mail domain ${config.mailDomain})`,
         ...(running.smtpPort !== null ? [`  SMTP       ${config.smtpHost}:${running.smtpPort} takes mail for enrol@, smime@, help@ and replies at ${config.mailDomain}`] : []),
@@ -41,7 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           : []),
         'Stop with Ctrl-C or SIGTERM (work in progress is finished first).',
       ];
-      return { summary, stop: running.stop };
+      return { summary, stop: stopAll };
     },
     stopSignal() {
       return new Promise((resolve) => {
@@ -62,11 +125,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGTERM', on);
       });
     },
-    async outbox() {
-      const config = envToConfig(readEnv());
-      const dir = join(config.dataDir, 'outbox');
-      return { dir, entries: await listOutbox(dir) };
-    },
+    outbox: () => outboxListing(envToConfig(readEnv())),
   });
 }
 

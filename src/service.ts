@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { classifyRecipient } from './domain/mail-address.js';
+import { journeyARoutes } from './http/journey-a-routes.js';
 import { createHttpServer, healthRoutes, type HttpServer, type Route } from './http/server.js';
 import { createAuthenticator, type DnsResolver } from './inbound/authenticator.js';
 import { createImapPoller, parseImapUrl, type ImapPoller } from './inbound/imap-poller.js';
@@ -20,15 +21,20 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js
 import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
 import { createReplyBudget } from './jobs/reply-budget.js';
 import type { Logger } from './log.js';
-import { createMailer, createOutboxTransport, createSmtpTransport } from './outbound/index.js';
+import { createEnrolmentMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
 import { createSpool } from './store/index.js';
-import { createMailTemplates } from './templates/index.js';
+import { createMailTemplates, journeyATemplates } from './templates/index.js';
 import { wire, type WireOptions, type Wired } from './wiring.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
-import type { MailTransport } from './workflow/ports.js';
+import type { JobQueue, MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
 import { createReplyTokens, type ReplyHandler, type ReplyTokens } from './workflow/reply-tokens.js';
 import { createSender } from './workflow/send-mail.js';
+import { createPickupService, expirePickups } from './workflow/collect-certificate.js';
+import type { EnrolmentDeps } from './workflow/enrolment-deps.js';
+import { createEnrolmentReplyHandlers } from './workflow/enrolment-replies.js';
+import { issueEnrolment } from './workflow/issue-enrolment.js';
+import { createEnrolmentIntake } from './workflow/submit-enrolment.js';
 
 export const ROLES = ['smtp', 'imap', 'worker', 'http'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,7 +46,7 @@ export interface ServiceOptions extends WireOptions {
   /** Reply handlers by token purpose (journeys register theirs). */
   readonly replyHandlers?: ReadonlyMap<string, ReplyHandler>;
   /** Worker concurrency per queue. */
-  readonly concurrency?: { readonly intake: number; readonly send: number };
+  readonly concurrency?: { readonly intake?: number; readonly send?: number; readonly issue?: number };
 }
 
 export interface Running {
@@ -53,8 +59,44 @@ export interface Running {
   readonly jobs: Jobs;
   readonly tokens: ReplyTokens;
   readonly intake: Intake;
+  readonly enrolment: EnrolmentDeps;
   readonly forwarder: Forwarder | null;
   stop(): Promise<void>;
+}
+
+/** The mailer's dependencies, for the service and for CLI commands that send mail. */
+export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue): MailerDeps {
+  return {
+    store: wired.store.outbound,
+    jobs,
+    vault: wired.vault,
+    clock: wired.clock,
+    templates: createMailTemplates(),
+    mailDomain: config.mailDomain,
+    publicUrl: config.publicUrl,
+    fromName: config.fromName,
+    ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
+  };
+}
+
+/** Journey A's use-case dependencies over the wired store and CA. */
+export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger): EnrolmentDeps {
+  return {
+    enrolments: wired.store.enrolments,
+    staff: wired.store.staff,
+    pickups: wired.store.pickups,
+    ca: wired.ca,
+    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
+    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs), journeyATemplates),
+    jobs,
+    hash: wired.hash,
+    vault: wired.vault,
+    clock: wired.clock,
+    pickupSecret: wired.pickupSecret,
+    publicUrl: config.publicUrl,
+    pickupTtlMs: config.pickupTtlDays * 86_400_000,
+    log: log.child({ subsystem: 'enrolment' }),
+  };
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
@@ -94,20 +136,14 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const outboxDir = join(config.dataDir, 'outbox');
     const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
     cleanups.push(() => transport.close());
-    const mailer = createMailer({
-      store: wired.store.outbound,
-      jobs,
-      vault: wired.vault,
-      clock: wired.clock,
-      templates: createMailTemplates(),
-      mailDomain: config.mailDomain,
-      publicUrl: config.publicUrl,
-      fromName: config.fromName,
-      ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
-    });
+    const mailer = createMailer(mailerDepsFor(config, wired, jobs));
 
-    // Step 4: intake
-    const tokens = createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc });
+    // Step 4a: journey A (enrolment, approval, pickup, activation)
+    const enrolment = enrolmentDepsFor(config, wired, jobs, log);
+    const tokens = enrolment.tokens;
+    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
+
+    // Step 4b: intake
     const intake = createIntake({
       inbound: wired.store.inbound,
       vault: wired.vault,
@@ -119,8 +155,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       mailDomain: config.mailDomain,
       replyCap: config.replyCap,
       log: log.child({ subsystem: 'intake' }),
-      replyHandlers: opts.replyHandlers ?? new Map(),
-      addressHandlers: {},
+      replyHandlers,
+      addressHandlers: { enrol: createEnrolmentIntake(enrolment) },
       onBounce: async (outboundId, inboundId) => {
         const known = await wired.store.outbound.markBounced(outboundId, wired.clock.now(), inboundId);
         // the operator sees bounces of mailca's own mail (PRODUCT.md, "No loops")
@@ -144,9 +180,34 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
           send: async (p, ctx) => {
             await sender.send(p.outboundId, ctx);
           },
+          issue: async (p) => {
+            await issueEnrolment(enrolment, p.enrolmentId);
+          },
+          housekeeping: async () => {
+            const n = await expirePickups(enrolment);
+            if (n > 0) log.info({ subsystem: 'enrolment', expired: n }, 'pickup links expired; their keys destroyed');
+          },
         },
-        opts.concurrency ?? { intake: 4, send: 8 },
+        { intake: 4, send: 8, issue: 2, housekeeping: 1, ...opts.concurrency },
       );
+      // pickup links expire on time: checked at start and every ten minutes (idempotent,
+      // so several worker processes doing it is harmless)
+      const sweep = (): void => void jobs.enqueue('housekeeping', { v: 1, task: 'expire-pickups' }, `housekeeping-${Math.floor(wired.clock.now().getTime() / 600_000)}`).catch(() => undefined);
+      sweep();
+      const sweeper = setInterval(sweep, 600_000);
+      sweeper.unref();
+      cleanups.push(async () => clearInterval(sweeper));
+      // mail stored but not in Redis (queued by a CLI command while no Redis was reachable,
+      // or Redis lost its data): sent once seen, checked at start and every minute
+      const sendQueued = async (): Promise<void> => {
+        for (const m of await wired.store.outbound.list({ state: 'queued', limit: 1000 })) await jobs.ensure('send', { v: 1, outboundId: m.id }, `send-${m.id}`);
+      };
+      await sendQueued();
+      const queuedSweeper = setInterval(() => void sendQueued().catch((err: unknown) => log.warn({ err }, 'checking queued mail failed')), 60_000);
+      queuedSweeper.unref();
+      cleanups.push(async () => clearInterval(queuedSweeper));
+      // approved requests whose issue job may be lost (Redis without its data)
+      for (const e of await wired.store.enrolments.list({ state: 'approved', limit: 1000 })) await jobs.ensure('issue', { v: 1, enrolmentId: e.id }, `issue-${e.id}`);
       // Messages the database says are unfinished: their job may be gone from Redis, or
       // have failed without the handler running (a job that stalled twice), which would
       // leave the message unanswered and not marked failed.
@@ -217,6 +278,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         ),
         redis: await jobs.ping(),
       }));
+      routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
       httpPort = (await http.start()).port;
       cleanups.push(() => http.stop());
@@ -232,6 +294,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       jobs,
       tokens,
       intake,
+      enrolment,
       forwarder,
       stop: stopAll,
     };

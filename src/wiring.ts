@@ -3,12 +3,13 @@
  * (with main.ts, the process entry). Tests use it to build the same graph.
  */
 import { randomBytes } from 'node:crypto';
-import { createCaCrypto, createKeyVault, loadOrCreateDevMasterKey, parseMasterKey } from './ca/index.js';
+import { createCaCrypto, createKeyVault, createSlowHash, loadOrCreateDevMasterKey, parseMasterKey } from './ca/index.js';
+import { derivePickupSecret } from './domain/pickup-credentials.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 import { createCaWorkflow, type CaWorkflow } from './workflow/ca-workflow.js';
-import type { Clock, KeyMaker, KeyVault, Randomness } from './workflow/ports.js';
+import type { Clock, KeyMaker, KeyVault, Randomness, SlowHash } from './workflow/ports.js';
 import { deriveTokenSecret } from './domain/reply-token.js';
 
 export interface Wired {
@@ -17,6 +18,9 @@ export interface Wired {
   readonly vault: KeyVault;
   /** HMAC key for reply tokens, derived from the master key. */
   readonly tokenSecret: Uint8Array;
+  /** HMAC key for pickup links, PINs and form tickets, derived from the master key. */
+  readonly pickupSecret: Uint8Array;
+  readonly hash: SlowHash;
   readonly clock: Clock;
   readonly random: Randomness;
   close(): Promise<void>;
@@ -65,5 +69,5 @@ export async function wire(config: Config, log: Logger, opts: WireOptions = {}):
     random,
     pki: { baseUrl: config.pkiUrl, organization: config.caOrganization },
   });
-  return { store, ca, vault, tokenSecret: deriveTokenSecret(masterKey), clock, random, close: () => store.close() };
+  return { store, ca, vault, tokenSecret: deriveTokenSecret(masterKey), pickupSecret: derivePickupSecret(masterKey), hash: createSlowHash(), clock, random, close: () => store.close() };
 }

@@ -4,7 +4,7 @@
  */
 import type { CertificateInspector, KeyMaker, Pkcs12Writer, Signer } from '../workflow/ports.js';
 import { readCsr } from './csr.js';
-import { generateRsaKey } from './keys.js';
+import { generateRsaKey, spkiOf } from './keys.js';
 import { createPkcs12Writer, DEFAULT_PKCS12_OPTIONS, type Pkcs12Options } from './pkcs12.js';
 import { lintCertificate } from './profile-linter.js';
 import { createSigner } from './signer.js';
@@ -39,7 +39,7 @@ export function createInspector(): CertificateInspector {
 
 export function createCaCrypto(opts: { pkcs12?: Pkcs12Options } = {}): CaCrypto {
   return {
-    keys: { generate: generateRsaKey, readCsr },
+    keys: { generate: generateRsaKey, readCsr, spkiOf },
     signer: createSigner(),
     inspector: createInspector(),
     pkcs12: createPkcs12Writer(opts.pkcs12 ?? DEFAULT_PKCS12_OPTIONS),
@@ -47,3 +47,4 @@ export function createCaCrypto(opts: { pkcs12?: Pkcs12Options } = {}): CaCrypto 
 }
 
 export { createKeyVault, parseMasterKey, loadOrCreateDevMasterKey } from './key-vault.js';
+export { createSlowHash } from './slow-hash.js';

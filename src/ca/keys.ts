@@ -72,3 +72,7 @@ export function rsaModulusBits(spki: Buffer): number | undefined {
   if (key.asymmetricKeyType !== 'rsa') return undefined;
   return key.asymmetricKeyDetails?.modulusLength;
 }
+
+export function spkiOf(pkcs8: Buffer): Buffer {
+  return createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+}

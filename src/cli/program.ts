@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isMailcaError } from '../domain/errors.js';
 import { type CaCliDeps, registerCaCommands } from './ca-commands.js';
+import { registerJourneyCommands, type JourneyCliDeps } from './journey-commands.js';
 import { registerServiceCommands, type ServiceCliDeps } from './service-commands.js';
 
-export type CliDeps = CaCliDeps & ServiceCliDeps;
+export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('mailca')
@@ -13,6 +14,7 @@ export function buildProgram(deps: CliDeps): Command {
     .configureOutput({ writeOut: (s) => deps.io.out(s.replace(/\n$/, '')), writeErr: (s) => deps.io.err(s.replace(/\n$/, '')) });
   registerCaCommands(program, deps);
   registerServiceCommands(program, deps);
+  registerJourneyCommands(program, deps);
   return program;
 }
 

@@ -37,6 +37,8 @@ export interface Config {
   readonly requireDmarc: boolean;
   /** The most replies one sender gets per day. */
   readonly replyCap: number;
+  /** How long a pickup link stays open, in days (journey A step 5). */
+  readonly pickupTtlDays: number;
   readonly fromName: string;
   readonly dkim: { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined;
 }
@@ -89,6 +91,7 @@ const schema = z.object({
   IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
   MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
+  MAILCA_PICKUP_TTL_DAYS: positiveInt('MAILCA_PICKUP_TTL_DAYS', 14, 90),
   MAILCA_FROM_NAME: z.string().trim().min(1).max(64, 'MAILCA_FROM_NAME must be at most 64 characters').default('mailca'),
   DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'DKIM_DOMAIN must be a domain name').optional(),
   DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'DKIM_SELECTOR must be a DNS label').optional(),
@@ -137,6 +140,7 @@ export function envToConfig(raw: RawEnv): Config {
     imapPollSeconds: v.IMAP_POLL_SECONDS,
     requireDmarc: v.MAILCA_REQUIRE_DMARC ?? env !== 'development',
     replyCap: v.MAILCA_REPLY_CAP,
+    pickupTtlDays: v.MAILCA_PICKUP_TTL_DAYS,
     fromName: v.MAILCA_FROM_NAME,
     dkim: v.DKIM_DOMAIN && v.DKIM_SELECTOR && v.DKIM_PRIVATE_KEY ? { domain: v.DKIM_DOMAIN, selector: v.DKIM_SELECTOR, privateKey: v.DKIM_PRIVATE_KEY } : undefined,
   };

@@ -11,12 +11,14 @@ import type { Logger } from 'pino';
 import { isMailcaError } from '../domain/errors.js';
 import type { JobName, JobPayloads, JobQueue } from '../workflow/ports.js';
 
-export const JOB_NAMES: readonly JobName[] = ['intake', 'send'];
+export const JOB_NAMES: readonly JobName[] = ['intake', 'send', 'issue', 'housekeeping'];
 
 /** Retry policy per queue: intake retries for ~1 hour, outbound mail for ~1 day. */
 const RETRIES: Record<JobName, { attempts: number; delayMs: number }> = {
   intake: { attempts: 12, delayMs: 1_000 },
   send: { attempts: 16, delayMs: 5_000 },
+  issue: { attempts: 12, delayMs: 2_000 },
+  housekeeping: { attempts: 3, delayMs: 10_000 },
 };
 
 export interface JobContext {
@@ -38,7 +40,7 @@ export interface RedisTarget {
 
 export interface Jobs extends JobQueue {
   /** Starts a worker per queue; `concurrency` per queue. */
-  startWorkers(handlers: JobHandlers, concurrency: Readonly<Record<JobName, number>>): void;
+  startWorkers(handlers: Partial<JobHandlers>, concurrency: Partial<Readonly<Record<JobName, number>>>): void;
   /**
    * Makes sure a job for this id will run: adds it, or retries it when a job with that id
    * already failed or completed (BullMQ ignores adding an id it still holds). For work
@@ -128,7 +130,8 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
 
     startWorkers(handlers, concurrency) {
       for (const name of JOB_NAMES) {
-        const handler = handlers[name] as (p: unknown, ctx: JobContext) => Promise<void>;
+        const handler = handlers[name] as ((p: unknown, ctx: JobContext) => Promise<void>) | undefined;
+        if (!handler) continue; // this process does not run that queue
         const worker = new Worker(
           name,
           async (job: Job) => {
@@ -145,7 +148,7 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
           {
             connection: workerConnection(),
             prefix: opts.prefix,
-            concurrency: concurrency[name],
+            concurrency: concurrency[name] ?? 1,
             autorun: true,
             // A job held by a process that died is handed to another worker once its lock
             // expires: 10 s locks (renewed every 5 s while running) checked every 5 s, so

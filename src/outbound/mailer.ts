@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { base32Lower } from '../domain/base32.js';
 import { MailcaError } from '../domain/errors.js';
-import { parseAddress, verpAddress } from '../domain/mail-address.js';
-import type { Clock, JobQueue, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
+import { parseAddress, replyAddress, verpAddress } from '../domain/mail-address.js';
+import type { Clock, EnrolmentMailer, EnrolmentMailKind, EnrolmentMailParams, JobQueue, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
 import { createComposer, type DkimConfig } from './compose.js';
 
 /** What the templates are told about this instance. */
@@ -120,5 +120,25 @@ export function createMailer(deps: MailerDeps): Mailer {
     help: (ctx) => out.queue({ kind: 'help', ctx, mail: deps.templates.help(site) }),
     replyRefused: (ctx, why) => out.queue({ kind: 'reply-refused', ctx, mail: deps.templates.replyRefused({ ...site, why }) }),
     serviceUnavailable: (ctx, address) => out.queue({ kind: 'service-unavailable', ctx, mail: deps.templates.serviceUnavailable({ ...site, address }) }),
+  };
+}
+
+/** Journey A's templates by kind (src/templates' `journeyATemplates`, handed over by main.ts). */
+export type EnrolmentTemplates = { readonly [K in EnrolmentMailKind]: (params: MailSiteInfo & EnrolmentMailParams[K]) => RenderedMail };
+
+export function createEnrolmentMailer(deps: MailerDeps, templates: EnrolmentTemplates): EnrolmentMailer {
+  const out = createOutboundQueue(deps);
+  const site: MailSiteInfo = { mailDomain: deps.mailDomain.toLowerCase(), publicUrl: deps.publicUrl.replace(/\/+$/, '') };
+  return {
+    send(kind, ctx, params, replyToken) {
+      const render = templates[kind] as (p: MailSiteInfo & typeof params) => RenderedMail;
+      return out.queue({
+        kind,
+        ctx,
+        mail: render({ ...site, ...params }),
+        ...(replyToken === undefined ? {} : { replyTo: replyAddress(replyToken, deps.mailDomain) }),
+        isReply: ctx.inReplyTo !== null,
+      });
+    },
   };
 }

@@ -19,6 +19,10 @@ function certificateFrom(r: Row): CertificateRecord {
     notAfter: r.not_after == null ? null : toDate(r.not_after),
     revokedAt: r.revoked_at == null ? null : toDate(r.revoked_at),
     revocationReason: (r.revocation_reason as RevocationReason | null) ?? null,
+    requestRef: (r.request_ref as string | null) ?? null,
+    activatedAt: r.activated_at == null ? null : toDate(r.activated_at),
+    activatedBy: (r.activated_by as string | null) ?? null,
+    activationQueue: (r.activation_queue as string | null) ?? null,
   };
 }
 
@@ -56,8 +60,8 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
         const now = clock.now();
         // a duplicate serial violates the primary key and aborts the transaction
         await tx.query(
-          `INSERT INTO certificates (serial, ca_id, profile, email, name, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'reserved', $6, $6)`,
-          [res.serial, res.caId, res.profile, res.email, res.name, now],
+          `INSERT INTO certificates (serial, ca_id, profile, email, name, status, created_at, updated_at, request_ref) VALUES ($1, $2, $3, $4, $5, 'reserved', $6, $6, $7)`,
+          [res.serial, res.caId, res.profile, res.email, res.name, now, res.requestRef ?? null],
         );
         await appendAudit(tx, now, audit);
       });
@@ -86,6 +90,23 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
     async certificate(serial) {
       const rows = await db.query('SELECT * FROM certificates WHERE serial = $1', [serial]);
       return rows[0] ? certificateFrom(rows[0]) : null;
+    },
+
+    async byRequest(requestRef) {
+      const rows = await db.query(`SELECT * FROM certificates WHERE request_ref = $1 AND status <> 'failed'`, [requestRef]);
+      return rows[0] ? certificateFrom(rows[0]) : null;
+    },
+
+    activate(act, audit) {
+      return db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `UPDATE certificates SET activated_at = $2, activated_by = $3, activation_queue = $4, updated_at = $2 WHERE serial = $1 AND status = 'issued' AND activated_at IS NULL RETURNING *`,
+          [act.serial, act.at, act.by, act.queue],
+        );
+        if (!rows[0]) return null;
+        await appendAudit(tx, act.at, audit);
+        return certificateFrom(rows[0]);
+      });
     },
 
     revoke(rev, audit) {

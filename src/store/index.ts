@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import type { CaStore, Clock, InboundStore, MailboxStateStore, OutboundStore, ReplyTokenStore } from '../workflow/ports.js';
+import type { CaStore, Clock, EnrolmentStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import { createEnrolmentStore } from './enrolment-store.js';
+import { createPickupStore } from './pickup-store.js';
+import { createStaffStore } from './staff-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -18,6 +21,9 @@ export interface Store {
   readonly outbound: OutboundStore;
   readonly mailboxes: MailboxStateStore;
   readonly tokens: ReplyTokenStore;
+  readonly staff: StaffStore;
+  readonly enrolments: EnrolmentStore;
+  readonly pickups: PickupStore;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     outbound: createOutboundStore(db, opts.clock),
     mailboxes: createMailboxStateStore(db, opts.clock),
     tokens: createReplyTokenStore(db, opts.clock),
+    staff: createStaffStore(db, opts.clock),
+    enrolments: createEnrolmentStore(db, opts.clock),
+    pickups: createPickupStore(db, opts.clock),
     close: () => db.close(),
   };
 }

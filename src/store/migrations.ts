@@ -129,4 +129,75 @@ CREATE TABLE mailbox_state (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'journey-a',
+    sql: `
+-- Who decides: administrators per local authority code (local_authority '' = global)
+-- and the support team, who activate certificates after collection.
+CREATE TABLE staff (
+  email            text NOT NULL,
+  role             text NOT NULL CHECK (role IN ('admin', 'support')),
+  local_authority  text NOT NULL DEFAULT '' CHECK (local_authority = '' OR local_authority ~ '^[A-Z][0-9]{4}$'),
+  created_at       timestamptz NOT NULL,
+  PRIMARY KEY (email, role, local_authority)
+);
+
+-- One enrolment per inbound message (the intake job may run twice). The challenge
+-- phrase is kept only as a slow hash; a generated private key only sealed, and only
+-- until the holder downloads it or the pickup link expires.
+CREATE TABLE enrolments (
+  id               text PRIMARY KEY,
+  inbound_id       text NOT NULL UNIQUE,
+  state            text NOT NULL CHECK (state IN ('awaiting-confirmation', 'cancelled', 'awaiting-approval', 'rejected', 'approved', 'issued', 'collected', 'active', 'locked', 'expired')),
+  requested_by     text NOT NULL,
+  thread_id        text,
+  first_name       text NOT NULL,
+  last_name        text NOT NULL,
+  email            text NOT NULL,
+  phone            text NOT NULL,
+  local_authority  text NOT NULL,
+  comments         text,
+  key_type         text,
+  csr_der          bytea,
+  phrase_hash      text NOT NULL,
+  sealed_key       bytea,
+  serial           text REFERENCES certificates (serial),
+  approver_scope   text,
+  decided_by       text,
+  decision_reason  text,
+  created_at       timestamptz NOT NULL,
+  confirmed_at     timestamptz,
+  decided_at       timestamptz,
+  issued_at        timestamptz,
+  collected_at     timestamptz,
+  updated_at       timestamptz NOT NULL,
+  CHECK ((key_type IS NULL) <> (csr_der IS NULL))
+);
+CREATE INDEX enrolments_state ON enrolments (state, created_at);
+CREATE INDEX enrolments_serial ON enrolments (serial);
+
+-- The pickup link of an issued enrolment: the URL token and the PIN are kept only as
+-- hashes (SHA-256 for the 128-bit token, a slow hash for the 8-digit PIN).
+CREATE TABLE pickups (
+  enrolment_id     text PRIMARY KEY REFERENCES enrolments (id),
+  token_hash       text NOT NULL UNIQUE,
+  pin_hash         text NOT NULL,
+  failed_attempts  integer NOT NULL DEFAULT 0,
+  state            text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'locked', 'collected', 'expired')),
+  created_at       timestamptz NOT NULL,
+  expires_at       timestamptz NOT NULL,
+  finished_at      timestamptz
+);
+
+-- Which request a certificate was issued for: a retried issuance job finds the one it
+-- made. A serial abandoned before release ('failed') frees the request for a new one.
+ALTER TABLE certificates ADD COLUMN request_ref text;
+CREATE UNIQUE INDEX certificates_request_ref ON certificates (request_ref) WHERE request_ref IS NOT NULL AND status <> 'failed';
+-- A client certificate is active once support has set the holder up (journey A step 6).
+ALTER TABLE certificates ADD COLUMN activated_at timestamptz;
+ALTER TABLE certificates ADD COLUMN activated_by text;
+ALTER TABLE certificates ADD COLUMN activation_queue text;
+`,
+  },
 ];

@@ -2,6 +2,7 @@ export { renderHelp, type HelpParams } from './help.js';
 export { renderReplyRefused, REPLY_REFUSALS, type RefusalReason, type ReplyRefusedParams } from './reply-refused.js';
 export { renderServiceUnavailable, type ServiceUnavailableParams } from './service-unavailable.js';
 export { escapeHtml, type MailSite } from './layout.js';
+export { journeyATemplates } from './journey-a.js';
 export type { RenderedMail } from './rendered-mail.js';
 
 import { renderHelp } from './help.js';

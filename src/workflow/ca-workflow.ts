@@ -30,6 +30,38 @@ export function createCaWorkflow(deps: CaDeps) {
       return (await publishCrl(deps, issuers, { caId, actor })).der;
     },
 
+    /**
+     * Issues the certificate of a request once: a retried job gets the certificate an
+     * earlier run issued (the store allows one live certificate per request), and a serial
+     * an earlier run reserved but never completed (a crash between the steps) is abandoned
+     * first — it was never released.
+     */
+    async issueForRequest(input: IssueCertificateInput & { readonly requestRef: string }): Promise<{ serial: string; certDer: Buffer; reused: boolean }> {
+      const existing = await deps.store.byRequest(input.requestRef);
+      if (existing?.status === 'issued' || existing?.status === 'revoked') return { serial: existing.serial, certDer: existing.certDer!, reused: true };
+      if (existing?.status === 'reserved') {
+        await deps.store.abandonSerial(existing.serial, { actor: input.actor, action: 'certificate.abandoned', subject: existing.serial, details: { requestRef: input.requestRef, why: 'an earlier attempt stopped before completing' } });
+      }
+      const issued = await issueCertificate(deps, issuers, input);
+      return { serial: issued.serial, certDer: issued.certDer, reused: false };
+    },
+
+    /** Marks an issued certificate active (journey A step 6); says why not otherwise. */
+    async activate(input: { serial: string; by: string; queue: string | null; actor: string }): Promise<{ activated: boolean; record: CertificateRecord | null }> {
+      const serial = normaliseSerial(input.serial);
+      const record = await deps.store.activate(
+        { serial, at: deps.clock.now(), by: input.by, queue: input.queue },
+        { actor: input.actor, action: 'certificate.activated', subject: serial, details: { by: input.by, queue: input.queue } },
+      );
+      if (record) return { activated: true, record };
+      return { activated: false, record: await deps.store.certificate(serial) };
+    },
+
+    describe: (der: Buffer) => deps.inspector.describe(der),
+    generateKey: (type: Parameters<CaDeps['keys']['generate']>[0]) => deps.keys.generate(type),
+    spkiOf: (pkcs8: Buffer) => deps.keys.spkiOf(pkcs8),
+    readCsr: (csr: Buffer, minRsaBits: number) => deps.keys.readCsr(csr, minRsaBits),
+
     async caCertificates(): Promise<{ root: Buffer; issuing: Buffer }> {
       const [root, issuing] = await Promise.all([deps.store.authority('root'), deps.store.authority('issuing')]);
       if (!root || !issuing) throw new MailcaError({ code: 'CA.NOT_INITIALISED', message: 'The CA has not been created yet.', hint: 'Run `mailca ca init` first.' });
@@ -41,7 +73,7 @@ export function createCaWorkflow(deps: CaDeps) {
     },
 
     /** Packs a generated key, its certificate and the chain into a PKCS#12 file. */
-    pkcs12(bundle: IssuedBundle, format: Pkcs12Format, password: string, friendlyName: string): Buffer {
+    pkcs12(bundle: Pick<IssuedBundle, 'pkcs8' | 'certDer' | 'chain'>, format: Pkcs12Format, password: string, friendlyName: string): Buffer {
       if (!bundle.pkcs8) throw new MailcaError({ code: 'PKCS12.NO_KEY', message: 'This certificate was issued for a key mailca does not hold (a CSR), so there is no PKCS#12 to make.', hint: 'Use the certificate and chain with the key that made the request.' });
       if ([...password].length < MIN_PKCS12_PASSWORD) {
         throw new MailcaError({ code: 'PKCS12.WEAK_PASSWORD', message: `The PKCS#12 password has ${[...password].length} characters; at least ${MIN_PKCS12_PASSWORD} are required.`, hint: 'Choose a longer passphrase.' });

@@ -12,6 +12,8 @@ export interface IssueCertificateInput extends IssuanceInput {
   readonly spki?: Buffer | undefined;
   /** Who asks, for the audit log (e.g. "operator:cli", "request:R-12"). */
   readonly actor: string;
+  /** The request it is for: at most one live certificate per request (a retried job finds it). */
+  readonly requestRef?: string | undefined;
 }
 
 export interface IssuedBundle {
@@ -67,7 +69,7 @@ export async function issueCertificate(deps: CaDeps, issuers: ReturnType<typeof 
     urls: urlsOf(deps, 'issuing'),
   };
   await deps.store.reserveSerial(
-    { serial: serialHex, caId: 'issuing', profile: req.profile, email: req.email, name: req.name },
+    { serial: serialHex, caId: 'issuing', profile: req.profile, email: req.email, name: req.name, requestRef: input.requestRef },
     { actor: input.actor, action: 'certificate.serial-reserved', subject: serialHex, details: { profile: req.profile, email: req.email, keySource: input.csr ? 'csr' : input.spki ? 'given' : 'generated' } },
   );
 

@@ -34,6 +34,8 @@ export interface KeyMaker {
   generate(type: KeyType | 'rsa-4096-ca'): Promise<KeyPairDer>;
   /** Parses a PKCS#10 request (PEM or DER) and verifies its signature; throws CSR.* errors. */
   readCsr(csr: Buffer, minRsaBits: number): CsrInfo;
+  /** The SubjectPublicKeyInfo (DER) of a PKCS#8 private key. */
+  spkiOf(pkcs8: Buffer): Buffer;
 }
 
 // ---------------------------------------------------------------- signing
@@ -168,6 +170,12 @@ export interface CertificateRecord {
   readonly notAfter: Date | null;
   readonly revokedAt: Date | null;
   readonly revocationReason: RevocationReason | null;
+  /** The request it was issued for (e.g. an enrolment id); null for the CLI. */
+  readonly requestRef: string | null;
+  /** Set when support activated it (journey A step 6). */
+  readonly activatedAt: Date | null;
+  readonly activatedBy: string | null;
+  readonly activationQueue: string | null;
 }
 
 /** One audit record; the store chains it to the previous one by SHA-256. */
@@ -180,6 +188,8 @@ export interface AuditEntry {
 
 export interface SerialReservation {
   readonly serial: string;
+  /** The request this certificate is for; at most one live certificate per request. */
+  readonly requestRef?: string | undefined;
   readonly caId: CaId;
   readonly profile: CertificateRecord['profile'];
   readonly email: string;
@@ -203,6 +213,10 @@ export interface CaStore {
   completeIssuance(cert: IssuedCertificate, audit: AuditEntry): Promise<void>;
   abandonSerial(serial: string, audit: AuditEntry): Promise<void>;
   certificate(serial: string): Promise<CertificateRecord | null>;
+  /** The live (reserved, issued or revoked) certificate made for a request, if any. */
+  byRequest(requestRef: string): Promise<CertificateRecord | null>;
+  /** Marks an issued certificate active; null when it is unknown or not issued. */
+  activate(act: { serial: string; at: Date; by: string; queue: string | null }, audit: AuditEntry): Promise<CertificateRecord | null>;
   /** Marks a certificate revoked; returns the record as it now stands, or null if unknown. */
   revoke(rev: { serial: string; reason: RevocationReason; at: Date }, audit: AuditEntry): Promise<CertificateRecord | null>;
   revokedBy(caId: CaId): Promise<CrlEntry[]>;
@@ -334,6 +348,10 @@ export interface MailTransport {
 export interface JobPayloads {
   readonly intake: { readonly v: 1; readonly inboundId: string };
   readonly send: { readonly v: 1; readonly outboundId: string };
+  /** Issue the certificate of an approved enrolment. */
+  readonly issue: { readonly v: 1; readonly enrolmentId: string };
+  /** Periodic: expire pickup links (and destroy their keys). */
+  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' };
 }
 
 export type JobName = keyof JobPayloads;
@@ -453,4 +471,160 @@ export interface ReplyTokenStore {
   find(lookupId: string): Promise<ReplyTokenRecord | null>;
   /** Marks the token used by `inboundId` unless another message used it; false then. */
   use(lookupId: string, at: Date, inboundId: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------- journey A: enrolment
+
+/** Slow, salted hashing for secrets people choose or are given (phrases, PINs). */
+export interface SlowHash {
+  hash(secret: string): Promise<string>;
+  verify(secret: string, stored: string): Promise<boolean>;
+}
+
+export type StaffRole = 'admin' | 'support';
+
+export interface StaffMember {
+  readonly email: string;
+  readonly role: StaffRole;
+  /** Null for a global administrator (and for support). */
+  readonly localAuthority: string | null;
+  readonly createdAt: Date;
+}
+
+export interface StaffStore {
+  /** False when the same entry exists. */
+  add(member: Omit<StaffMember, 'createdAt'>, audit: AuditEntry): Promise<boolean>;
+  /** False when there was no such entry. */
+  remove(member: Omit<StaffMember, 'createdAt'>, audit: AuditEntry): Promise<boolean>;
+  list(): Promise<StaffMember[]>;
+}
+
+export type EnrolmentState = 'awaiting-confirmation' | 'cancelled' | 'awaiting-approval' | 'rejected' | 'approved' | 'issued' | 'collected' | 'active' | 'locked' | 'expired';
+
+export interface EnrolmentRecord {
+  readonly id: string;
+  readonly inboundId: string;
+  readonly state: EnrolmentState;
+  /** The From address of the enrolment mail. */
+  readonly requestedBy: string;
+  /** Message-ID of the enrolment mail, for threading. */
+  readonly threadId: string | null;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly localAuthority: string;
+  readonly comments: string | null;
+  readonly keyType: string | null;
+  readonly csrDer: Buffer | null;
+  readonly phraseHash: string;
+  /** PKCS#8 of the generated key, sealed (context `enrolment-key:<id>`); null once destroyed. */
+  readonly sealedKey: Buffer | null;
+  readonly serial: string | null;
+  readonly approverScope: 'local' | 'global' | null;
+  readonly decidedBy: string | null;
+  readonly decisionReason: string | null;
+  readonly createdAt: Date;
+  readonly confirmedAt: Date | null;
+  readonly decidedAt: Date | null;
+  readonly issuedAt: Date | null;
+  readonly collectedAt: Date | null;
+  readonly updatedAt: Date;
+}
+
+export type NewEnrolment = Pick<EnrolmentRecord, 'id' | 'inboundId' | 'requestedBy' | 'threadId' | 'firstName' | 'lastName' | 'email' | 'phone' | 'localAuthority' | 'comments' | 'keyType' | 'csrDer' | 'phraseHash'>;
+
+export type EnrolmentPatch = Partial<Pick<EnrolmentRecord, 'sealedKey' | 'serial' | 'approverScope' | 'decidedBy' | 'decisionReason' | 'confirmedAt' | 'decidedAt' | 'issuedAt' | 'collectedAt'>>;
+
+export interface EnrolmentStore {
+  /** Inserts unless an enrolment for the same inbound message exists; returns the one stored. */
+  create(rec: NewEnrolment, audit: AuditEntry): Promise<EnrolmentRecord>;
+  get(id: string): Promise<EnrolmentRecord | null>;
+  /**
+   * Moves an enrolment from one of `from` to `to` with `patch`, atomically and audited;
+   * null when it was not in one of `from` (someone else decided first).
+   */
+  transition(id: string, from: readonly EnrolmentState[], to: EnrolmentState, patch: EnrolmentPatch, audit: AuditEntry): Promise<EnrolmentRecord | null>;
+  /** Sets fields without a state change (only where they are still null, so a retry keeps the first value). */
+  fill(id: string, patch: EnrolmentPatch): Promise<EnrolmentRecord>;
+  list(filter: { state?: EnrolmentState; limit: number }): Promise<EnrolmentRecord[]>;
+  bySerial(serial: string): Promise<EnrolmentRecord | null>;
+}
+
+export type PickupState = 'open' | 'locked' | 'collected' | 'expired';
+
+export interface PickupRecord {
+  readonly enrolmentId: string;
+  readonly tokenHash: string;
+  readonly pinHash: string;
+  readonly failedAttempts: number;
+  readonly state: PickupState;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export interface PickupStore {
+  /** Inserts unless the enrolment has one; returns the one stored. */
+  create(rec: Omit<PickupRecord, 'failedAttempts' | 'state' | 'createdAt' | 'finishedAt'>): Promise<PickupRecord>;
+  byTokenHash(tokenHash: string): Promise<PickupRecord | null>;
+  byEnrolment(enrolmentId: string): Promise<PickupRecord | null>;
+  /** Counts a wrong PIN; locks at `limit`. Returns the record as it now stands. */
+  recordFailure(enrolmentId: string, limit: number, audit: AuditEntry): Promise<PickupRecord>;
+  /** Resets the count after a right PIN. */
+  resetFailures(enrolmentId: string): Promise<void>;
+  /** open → collected/expired; false when it was no longer open. */
+  finish(enrolmentId: string, state: 'collected' | 'expired', at: Date, audit: AuditEntry): Promise<boolean>;
+  /** Open pickups whose time is up. */
+  expired(now: Date, limit: number): Promise<PickupRecord[]>;
+}
+
+/** What each journey A mail says (the templates add the site); no secret but the pickup PIN, which is the point of that mail. */
+export interface EnrolmentMailParams {
+  readonly enrolmentProblems: { readonly problems: readonly string[] };
+  readonly enrolmentConfirm: {
+    readonly ref: string;
+    readonly firstName: string;
+    readonly lastName: string;
+    readonly email: string;
+    readonly phone: string;
+    readonly localAuthority: string;
+    readonly comments: string | null;
+    readonly keySource: 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr';
+    readonly profileName: string;
+    readonly validityDays: number;
+    readonly pkcs12Formats: readonly string[];
+    readonly expiresAt: Date;
+  };
+  readonly enrolmentCancelled: { readonly ref: string };
+  readonly enrolmentSubmitted: { readonly ref: string; readonly approvers: 'local' | 'global' };
+  readonly approvalRequest: {
+    readonly ref: string;
+    readonly firstName: string;
+    readonly lastName: string;
+    readonly email: string;
+    readonly phone: string;
+    readonly localAuthority: string;
+    readonly comments: string | null;
+    readonly keySource: 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr';
+    readonly validityDays: number;
+    readonly requestedBy: string;
+    readonly confirmedAt: Date;
+    readonly scope: 'local' | 'global';
+  };
+  readonly enrolmentDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected'; readonly reason: string | null; readonly decidedBy: string };
+  readonly alreadyDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected' | 'cancelled'; readonly decidedBy: string | null; readonly decidedAt: Date | null };
+  readonly pickupReady: { readonly ref: string; readonly url: string; readonly pin: string; readonly expiresAt: Date; readonly csr: boolean; readonly serial: string };
+  readonly pickupLocked: { readonly ref: string; readonly holderEmail: string; readonly serial: string };
+  readonly pickupLockedHolder: { readonly ref: string };
+  readonly activationRequest: { readonly ref: string; readonly serial: string; readonly holderName: string; readonly holderEmail: string; readonly localAuthority: string; readonly collectedAt: Date };
+  readonly certificateActivated: { readonly ref: string; readonly serial: string; readonly queue: string | null };
+  readonly requestStatus: { readonly ref: string; readonly state: string; readonly lines: readonly string[] };
+}
+
+export type EnrolmentMailKind = keyof EnrolmentMailParams;
+
+/** Journey A's mail: one template per kind; `replyToken` sets `Reply-To: reply+<token>@…`. */
+export interface EnrolmentMailer {
+  send<K extends EnrolmentMailKind>(kind: K, ctx: ReplyContext, params: EnrolmentMailParams[K], replyToken?: string): Promise<string>;
 }

@@ -157,7 +157,7 @@ export function createIntake(deps: IntakeDeps) {
       await deps.mailer.replyRefused(reply('refused'), 'token-used');
       return 'REPLY.TOKEN_USED';
     }
-    await handler.handle({ token: check.token, command, from: message.from[0]!, inboundId });
+    await handler.handle({ token: check.token, command, from: message.from[0]!, inboundId, reply: reply('decision') });
     return `REPLY.${command.verb}`;
   }
 

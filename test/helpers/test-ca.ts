@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { envToConfig, type Config } from '../../src/config/config.js';
 import { createRootLogger } from '../../src/log.js';
 import { wire, type Wired, type WireOptions } from '../../src/wiring.js';
-import { generateRsaKey } from '../../src/ca/keys.js';
+import { generateRsaKey, spkiOf } from '../../src/ca/keys.js';
 import { readCsr } from '../../src/ca/csr.js';
 import type { KeyMaker } from '../../src/workflow/ports.js';
 import { type Backend, dropSchema, freshSchemaName } from './backends.js';
@@ -24,6 +24,7 @@ export function pooledKeyMaker(): KeyMaker {
       return { pkcs8: Buffer.from(k.pkcs8, 'hex'), spki: Buffer.from(k.spki, 'hex'), bits: 4096 };
     },
     readCsr,
+    spkiOf,
   };
 }
 

@@ -4,12 +4,11 @@
  * mailca sends, a private redis-server carries the jobs, on PGlite and on PostgreSQL.
  * DNS for DKIM/SPF/DMARC is a fake resolver holding the test domain's records.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { dkimSign } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envToConfig } from '../../src/config/config.js';
@@ -23,6 +22,7 @@ import { peersPresent } from '../helpers/peers.js';
 import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from '../helpers/smtp-catcher.js';
 import { pooledKeyMaker } from '../helpers/test-ca.js';
+import { createSenderDomain, plainMessage } from '../helpers/sender-domain.js';
 
 const DOMAIN = 'bot.test';
 const SENDER_DOMAIN = 'src.test';
@@ -32,43 +32,10 @@ const haveAll = peersPresent('redis-server', 'swaks');
 
 // The sender domain's DNS: a DKIM key, an SPF record that authorises nobody, and a
 // DMARC policy of reject, so a reply passes DMARC only with a valid aligned DKIM signature.
-const dkimKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const dkimPublic = dkimKey.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-const DNS: Record<string, string[][]> = {
-  [`${SELECTOR}._domainkey.${SENDER_DOMAIN}`]: [[`v=DKIM1; k=rsa; p=${dkimPublic}`]],
-  [SENDER_DOMAIN]: [['v=spf1 -all']],
-  [`_dmarc.${SENDER_DOMAIN}`]: [['v=DMARC1; p=reject']],
-};
-const resolver = async (name: string, rrtype: string): Promise<string[][]> => {
-  const rec = rrtype === 'TXT' ? DNS[name.toLowerCase()] : undefined;
-  if (rec) return rec;
-  throw Object.assign(new Error(`no ${rrtype} for ${name}`), { code: 'ENOTFOUND' });
-};
-
-async function dkimSigned(raw: string): Promise<string> {
-  const crlf = raw.replace(/\r?\n/g, '\r\n');
-  const key = { signingDomain: SENDER_DOMAIN, selector: SELECTOR, privateKey: dkimKey.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
-  const r = await dkimSign(crlf, { ...key, signatureData: [key] });
-  if (r.errors.length) throw r.errors[0];
-  if (!r.signatures.startsWith('DKIM-Signature:')) throw new Error('the test message was not signed');
-  return r.signatures + crlf;
-}
-
-function message(o: { from: string; to: string; subject?: string; body?: string; headers?: string[]; messageId?: string }): string {
-  return [
-    `From: ${o.from}`,
-    `To: ${o.to}`,
-    `Subject: ${o.subject ?? 'test'}`,
-    `Message-ID: ${o.messageId ?? `<${randomBytes(8).toString('hex')}@${SENDER_DOMAIN}>`}`,
-    `Date: ${new Date().toUTCString()}`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    ...(o.headers ?? []),
-    '',
-    o.body ?? 'hello',
-    '',
-  ].join('\r\n');
-}
+const sender = createSenderDomain(SENDER_DOMAIN, SELECTOR);
+const resolver = sender.resolver;
+const dkimSigned = sender.sign;
+const message = (o: Parameters<typeof plainMessage>[0]): string => plainMessage({ domain: SENDER_DOMAIN, ...o });
 
 describe.skipIf(!haveAll).each(BACKENDS)('mail channel on $name', (backend) => {
   let redis: TestRedis;

@@ -51,6 +51,7 @@ describe('config: defaults and values', () => {
       imapPollSeconds: 60,
       requireDmarc: false,
       replyCap: 20,
+      pickupTtlDays: 14,
       fromName: 'mailca',
       dkim: undefined,
     });
@@ -87,6 +88,7 @@ describe('config: defaults and values', () => {
         IMAP_POLL_SECONDS: '30',
         MAILCA_REQUIRE_DMARC: 'true',
         MAILCA_REPLY_CAP: '5',
+        MAILCA_PICKUP_TTL_DAYS: '7',
         MAILCA_FROM_NAME: 'Example CA',
         DKIM_DOMAIN: 'ca.example.org',
         DKIM_SELECTOR: 'mailca',
@@ -116,6 +118,7 @@ describe('config: defaults and values', () => {
       imapPollSeconds: 30,
       requireDmarc: true,
       replyCap: 5,
+      pickupTtlDays: 7,
       fromName: 'Example CA',
       dkim: { domain: 'ca.example.org', selector: 'mailca', privateKey: 'pem' },
     });

@@ -1,0 +1,176 @@
+/**
+ * Journey A on the web: the CA page and files (`/ca`), the CRLs, the pickup pages and the
+ * certificate status API. Pages are plain HTML forms, no script; a GET never changes
+ * anything (mail scanners prefetch links). The pickup token travels in the path, so
+ * every answer says `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { CaWorkflow } from '../workflow/ca-workflow.js';
+import type { PickupService } from '../workflow/collect-certificate.js';
+import type { CertificateRecord } from '../workflow/ports.js';
+import { renderCaPage } from './pages/ca-page.js';
+import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
+import { sendText, type Route } from './server.js';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'x-robots-tag': 'noindex, nofollow',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+function sendPage(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, PAGE_HEADERS);
+  res.end(html);
+}
+
+function sendFile(res: ServerResponse, body: Buffer, type: string, filename?: string): void {
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': String(body.length),
+    'cache-control': filename ? 'no-store' : 'public, max-age=3600',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    ...(filename ? { 'content-disposition': `attachment; filename="${filename}"` } : {}),
+  });
+  res.end(body);
+}
+
+/** Reads an application/x-www-form-urlencoded body of at most 16 KiB. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+
+/** The status a relying system sees (journey A step 6). */
+export function certificateStatus(c: CertificateRecord, now: Date): 'issued' | 'active' | 'revoked' | 'expired' {
+  if (c.status === 'revoked') return 'revoked';
+  if (c.notAfter && c.notAfter.getTime() <= now.getTime()) return 'expired';
+  return c.activatedAt ? 'active' : 'issued';
+}
+
+export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; csrfSecret: Uint8Array; now: () => Date; log: Logger }): Route[] {
+  const csrfFor = (token: string): string => createHmac('sha256', deps.csrfSecret).update(`csrf\0${token}`).digest('base64url');
+  const csrfOk = (token: string, got: string | null): boolean => {
+    const want = Buffer.from(csrfFor(token));
+    const g = Buffer.from(got ?? '');
+    return want.length === g.length && timingSafeEqual(want, g);
+  };
+  const badForm = (res: ServerResponse): void =>
+    sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and fill in the form again.'], status: 'error' }));
+
+  const caFile = (which: 'root' | 'issuing' | 'chain', format: 'pem' | 'der'): Route => ({
+    method: 'GET',
+    path: `/ca/${which}.${format}`,
+    handler: async (_req, res) => {
+      const { root, issuing } = await deps.ca.caCertificates();
+      if (which === 'chain') return sendFile(res, Buffer.from(toPem(issuing) + toPem(root)), 'application/x-pem-file');
+      const der = which === 'root' ? root : issuing;
+      if (format === 'der') return sendFile(res, der, 'application/pkix-cert');
+      return sendFile(res, Buffer.from(toPem(der)), 'application/x-pem-file');
+    },
+  });
+
+  return [
+    {
+      method: 'GET',
+      path: '/ca',
+      handler: async (_req, res) => {
+        const { root, issuing } = await deps.ca.caCertificates();
+        const [r, i] = [deps.ca.describe(root), deps.ca.describe(issuing)];
+        sendPage(res, 200, renderCaPage({ publicUrl: '', root: { subject: r.subject, sha256: r.sha256, notAfter: r.notAfter }, issuing: { subject: i.subject, sha256: i.sha256, notAfter: i.notAfter } }));
+      },
+    },
+    caFile('root', 'pem'),
+    caFile('root', 'der'),
+    caFile('issuing', 'pem'),
+    caFile('issuing', 'der'),
+    caFile('chain', 'pem'),
+    {
+      method: 'GET',
+      path: '/crl/:file',
+      handler: async (_req, res, params) => {
+        const m = /^(root|issuing)\.crl$/.exec(params.file ?? '');
+        if (!m) return sendText(res, 404, 'Not found. The CRLs are /crl/root.crl and /crl/issuing.crl.\n');
+        const der = await deps.ca.currentCrl(m[1] as 'root' | 'issuing', 'web:crl');
+        res.writeHead(200, { 'content-type': 'application/pkix-crl', 'content-length': String(der.length), 'cache-control': 'public, max-age=300' });
+        res.end(der);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/certificates/:serial',
+      handler: async (_req, res, params) => {
+        const serial = (params.serial ?? '').toLowerCase();
+        const c = /^[0-9a-f:]{1,60}$/.test(serial) ? await deps.ca.certificate(serial.replace(/:/g, '')).catch(() => null) : null;
+        if (!c || c.status === 'reserved' || c.status === 'failed' || !c.notBefore || !c.notAfter) {
+          return sendText(res, 404, `${JSON.stringify({ error: 'not-found', message: 'No certificate with that serial (hexadecimal) was issued here.' })}\n`, 'application/json');
+        }
+        const body = { serial: c.serial, status: certificateStatus(c, deps.now()), subject: deps.ca.describe(c.certDer!).subject, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() };
+        sendText(res, 200, `${JSON.stringify(body)}\n`, 'application/json');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/pickup/:token',
+      handler: async (_req, res, params) => {
+        const token = params.token ?? '';
+        const v = await deps.pickup.view(token);
+        if (v.kind === 'message') return sendPage(res, v.httpStatus, renderPickupMessage(v));
+        sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token) }));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/pickup/:token',
+      handler: async (req, res, params) => {
+        const token = params.token ?? '';
+        const form = await readForm(req);
+        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(res);
+        const r = await deps.pickup.submitPin(token, form.get('pin') ?? '');
+        if (r.kind === 'message') return sendPage(res, r.httpStatus, renderPickupMessage(r));
+        if (r.kind === 'pin-form') return sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}), ...(r.attemptsLeft === undefined ? {} : { attemptsLeft: r.attemptsLeft }) }));
+        sendPage(res, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength }));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/pickup/:token/download',
+      handler: async (req, res, params) => {
+        const token = params.token ?? '';
+        const form = await readForm(req);
+        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(res);
+        const r = await deps.pickup.download(token, { ticket: form.get('ticket') ?? '', password: form.get('password') ?? '', confirm: form.get('confirm') ?? '', format: form.get('format') ?? 'modern' });
+        switch (r.kind) {
+          case 'message':
+            return sendPage(res, r.httpStatus, renderPickupMessage(r));
+          case 'pin-form':
+            return sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}) }));
+          case 'details':
+            return sendPage(res, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength, ...(r.error ? { error: r.error } : {}) }));
+          case 'file':
+            // the key is destroyed only once the whole file went out
+            res.on('finish', () => void r.done().catch((err: unknown) => deps.log.error({ err }, 'after a pickup download')));
+            return sendFile(res, r.body, r.contentType, r.filename);
+        }
+      },
+    },
+  ];
+}

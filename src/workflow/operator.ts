@@ -1,0 +1,52 @@
+/**
+ * What the operator does from the command line for journey A: administrators and
+ * support (`mailca admins …`), requests (`mailca list requests`, `mailca show <ref>`) and
+ * activation (`mailca activate <serial>`). Every change is audited.
+ */
+import { MailcaError } from '../domain/errors.js';
+import { activateCertificate } from './activate-certificate.js';
+import { describeState, type EnrolmentDeps } from './enrolment-deps.js';
+import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
+
+const LA = /^[A-Z]\d{4}$/;
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+function checkMember(m: { email: string; role: StaffRole; localAuthority: string | null }): { email: string; role: StaffRole; localAuthority: string | null } {
+  const problems: string[] = [];
+  const email = m.email.trim().toLowerCase();
+  if (!EMAIL.test(email)) problems.push(`"${m.email}" is not a mail address.`);
+  const la = m.localAuthority?.trim().toUpperCase() || null;
+  if (la !== null && !LA.test(la)) problems.push(`Local authority code "${m.localAuthority}" is not a letter and four digits (e.g. E0931).`);
+  if (la !== null && m.role === 'support') problems.push('Support is not tied to a local authority: leave out --la with --support.');
+  if (problems.length > 0) throw new MailcaError({ code: 'STAFF.BAD_INPUT', message: 'The staff entry cannot be used:', problems, hint: 'Example: mailca admins add --email ada@example.org --la E0931', permanent: true });
+  return { email, role: m.role, localAuthority: la };
+}
+
+export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'>;
+
+export function createOperator(deps: OperatorDeps) {
+  return {
+    async addStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
+      const c = checkMember(m);
+      return deps.staff.add(c, { actor, action: 'staff.added', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
+    },
+    async removeStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
+      const c = checkMember(m);
+      return deps.staff.remove(c, { actor, action: 'staff.removed', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
+    },
+    listStaff: (): Promise<StaffMember[]> => deps.staff.list(),
+    listRequests: (state: EnrolmentState | undefined, limit: number): Promise<EnrolmentRecord[]> => deps.enrolments.list({ ...(state ? { state } : {}), limit }),
+    /** A request by its reference, or the request of a certificate serial. */
+    async show(ref: string): Promise<{ request: EnrolmentRecord; status: ReturnType<typeof describeState>; certificate: CertificateRecord | null } | null> {
+      const r = ref.trim();
+      const e = /^r-/i.test(r) ? await deps.enrolments.get(r.toUpperCase()) : await deps.enrolments.bySerial(r.toLowerCase().replace(/:/g, ''));
+      if (!e) return null;
+      return { request: e, status: describeState(e), certificate: e.serial ? await deps.ca.certificate(e.serial) : null };
+    },
+    activate(serial: string, queue: string | null, actor: string) {
+      return activateCertificate(deps, { serial, by: actor, queue, actor });
+    },
+  };
+}
+
+export type Operator = ReturnType<typeof createOperator>;
