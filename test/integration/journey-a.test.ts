@@ -7,170 +7,70 @@
  * is caught by a real SMTP server; replies go to its Reply-To with In-Reply-To, DKIM-signed
  * (DMARC is required). On PGlite and on PostgreSQL.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import nodemailer from 'nodemailer';
-import { chromium, type Browser } from 'playwright-core';
+import { Redis } from 'ioredis';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envToConfig } from '../../src/config/config.js';
-import { createRootLogger } from '../../src/log.js';
-import { startService, type Running } from '../../src/service.js';
-import { createOperator } from '../../src/workflow/operator.js';
-import { BACKENDS, createSchema, dropSchema, freshSchemaName } from '../helpers/backends.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
+import { ADMIN_1, ADMIN_2, DOMAIN, HOLDER, PEOPLE, SUPPORT, enrolmentBody, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
-import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { createSenderDomain, plainMessage } from '../helpers/sender-domain.js';
-import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from '../helpers/smtp-catcher.js';
-import { pooledKeyMaker } from '../helpers/test-ca.js';
 
-const DOMAIN = 'bot.test';
-const PEOPLE = 'council.test';
-const HOLDER = `ada.lovelace@${PEOPLE}`;
-const ADMIN_1 = `admin.one@${PEOPLE}`;
-const ADMIN_2 = `admin.two@${PEOPLE}`;
-const SUPPORT = `support@${PEOPLE}`;
 const PHRASE = 'tangerine orbit 1843 lantern';
 const FILE_PASSWORD = 'violet-harbour-compass-71';
-const CHROMIUM = '/usr/bin/chromium';
 const haveAll = peersPresent('redis-server', 'openssl', 'chromium');
 
-const people = createSenderDomain(PEOPLE);
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
 
 describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
-  let redis: TestRedis;
-  let catcher: SmtpCatcher;
-  let service: Running;
-  let dataDir: string;
-  let schema: string | undefined;
+  let h: JourneyHarness;
   let browser: Browser;
-  let transport: ReturnType<typeof nodemailer.createTransport>;
-  const logLines: string[] = [];
-
-  /** Sends a DKIM-signed message over SMTP as a mail client would. */
-  async function send(o: { from: string; to: string; subject: string; body: string; inReplyTo?: string; references?: string }): Promise<void> {
-    const raw = plainMessage({
-      from: o.from,
-      to: o.to,
-      subject: o.subject,
-      body: o.body,
-      domain: PEOPLE,
-      headers: [...(o.inReplyTo ? [`In-Reply-To: ${o.inReplyTo}`] : []), ...(o.references ? [`References: ${o.references}`] : [])],
-    });
-    await transport.sendMail({ envelope: { from: o.from, to: [o.to] }, raw: await people.sign(raw) });
-  }
-
-  /** Replies to a caught mail: to its Reply-To, threaded, with the quote below the command. */
-  async function replyTo(m: CaughtMail, from: string, command: string): Promise<void> {
-    const replyAddress = m.parsed.replyTo?.value[0]?.address;
-    expect(replyAddress, `${m.parsed.subject} has a Reply-To`).toMatch(new RegExp(`^reply\\+[a-z2-7]+@${DOMAIN}$`));
-    const quoted = (m.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\n');
-    await send({
-      from,
-      to: replyAddress!,
-      subject: `Re: ${m.parsed.subject}`,
-      body: `${command}\n\nOn Mon, the bot wrote:\n${quoted}`,
-      inReplyTo: m.parsed.messageId!,
-      references: [...(Array.isArray(m.parsed.references) ? m.parsed.references : m.parsed.references ? [m.parsed.references] : []), m.parsed.messageId!].join(' '),
-    });
-  }
-
-  const mailTo = (to: string, subject: RegExp, timeoutMs = 30_000): Promise<CaughtMail> =>
-    catcher.waitFor((m) => m.envelope.to.includes(to) && subject.test(m.parsed.subject ?? ''), timeoutMs);
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    catcher = await startSmtpCatcher();
-    dataDir = mkdtempSync(join(tmpdir(), 'mailca-journey-a-'));
-    if (backend.databaseUrl) {
-      schema = freshSchemaName();
-      await createSchema(backend.databaseUrl, schema);
-    }
-    const httpPort = await freePort();
-    const config = envToConfig({
-      values: {
-        MAILCA_ENV: 'test',
-        MAILCA_DATA_DIR: dataDir,
-        MAILCA_MASTER_KEY: randomBytes(32).toString('hex'),
-        MAILCA_MAIL_DOMAIN: DOMAIN,
-        MAILCA_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-        SMTP_HOST: '127.0.0.1',
-        HTTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(await freePort()),
-        HTTP_PORT: String(httpPort),
-        REDIS_URL: redis.url,
-        BULLMQ_PREFIX: randomPrefix(),
-        OUTBOUND_SMTP_URL: catcher.url,
-        MAILCA_REQUIRE_DMARC: 'true',
-        ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
-      },
-      sources: {},
-      problems: [],
-    });
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString());
-        cb();
-      },
-    });
-    service = await startService(config, createRootLogger('debug', sink), { resolver: people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}) });
-    transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
-    const operator = createOperator(service.enrolment);
-    await operator.addStaff({ email: ADMIN_1, role: 'admin', localAuthority: 'E0931' }, 'test');
-    await operator.addStaff({ email: ADMIN_2, role: 'admin', localAuthority: 'E0931' }, 'test');
-    await operator.addStaff({ email: SUPPORT, role: 'support', localAuthority: null }, 'test');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    h = await startJourneyHarness(backend);
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    transport?.close();
-    await service?.stop();
-    await catcher?.close();
-    await redis?.stop();
-    if (backend.databaseUrl && schema) await dropSchema(backend.databaseUrl, schema);
-    rmSync(dataDir, { recursive: true, force: true });
+    await h?.stop();
   }, 60_000);
 
   it('enrol, confirm, approve, collect in Chromium, verify with openssl, activate', async () => {
     // Step 1: the holder enrols
-    await send({
-      from: `Ada Lovelace <${HOLDER}>`,
-      to: `enrol@${DOMAIN}`,
-      subject: 'Certificate request',
-      body: ['Hello,', '', 'First name: Ada', 'Last name: Lovelace', 'Phone: +44 20 7946 0000', 'Local authority code: e0931', `Challenge phrase: ${PHRASE}`, 'Comments: planning team', 'Key: rsa-2048', '', 'Thanks'].join('\n'),
-    });
+    await h.send({ from: `Ada Lovelace <${HOLDER}>`, to: `enrol@${DOMAIN}`, subject: 'Certificate request', body: enrolmentBody({ 'Local authority code': 'e0931', Key: 'rsa-2048' }) });
 
     // Step 2: the confirmation restates the request, never the phrase
-    const confirm = await mailTo(HOLDER, /R-[A-Z2-7]{10}/);
+    const confirm = await h.mailTo(HOLDER, /R-[A-Z2-7]{10}/);
     const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
     expect(confirm.parsed.text).toContain('E0931');
     expect(confirm.parsed.text).toContain('rsa-2048');
     expect(confirm.parsed.text).toMatch(/CONFIRM/);
     expect(confirm.raw.toString()).not.toContain(PHRASE);
-    await replyTo(confirm, HOLDER, 'CONFIRM');
+    await h.replyTo(confirm, HOLDER, 'CONFIRM');
 
     // Step 3: both administrators of E0931 are asked; the first decision wins
-    const ask1 = await mailTo(ADMIN_1, new RegExp(ref));
-    const ask2 = await mailTo(ADMIN_2, new RegExp(ref));
+    const ask1 = await h.mailTo(ADMIN_1, new RegExp(ref));
+    const ask2 = await h.mailTo(ADMIN_2, new RegExp(ref));
     expect(ask1.parsed.text).toContain('Ada');
     expect(ask1.raw.toString()).not.toContain(PHRASE);
-    await replyTo(ask1, ADMIN_1, 'APPROVE');
-    const decided = await mailTo(HOLDER, /approved/i);
+    await h.replyTo(ask1, ADMIN_1, 'APPROVE');
+    const decided = await h.mailTo(HOLDER, /approved/i);
     expect(decided.parsed.subject).toContain(ref);
-    await replyTo(ask2, ADMIN_2, 'REJECT not known here');
-    const late = await mailTo(ADMIN_2, /already/i);
+    await h.replyTo(ask2, ADMIN_2, 'REJECT not known here');
+    const late = await h.mailTo(ADMIN_2, /already/i);
     expect(late.parsed.text).toMatch(/approved/i);
 
     // Step 4: the pickup mail: a link and an 8-digit PIN
-    const pickupMail = await mailTo(HOLDER, /collect|pick ?up|ready/i, 60_000);
-    const url = new RegExp(`http://127\\.0\\.0\\.1:${service.httpPort}/pickup/[a-z2-7]{26}`).exec(pickupMail.parsed.text!)?.[0];
+    const pickupMail = await h.mailTo(HOLDER, /collect|pick ?up|ready/i, 60_000);
+    const url = new RegExp(`http://127\\.0\\.0\\.1:${h.service.httpPort}/pickup/[a-z2-7]{26}`).exec(pickupMail.parsed.text!)?.[0];
     expect(url, pickupMail.parsed.text).toBeDefined();
     const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url!, ''))?.[1];
     expect(pin).toBeDefined();
@@ -178,7 +78,7 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     // a mail scanner's prefetch changes nothing
     const prefetch = await fetch(url!);
     expect(prefetch.status).toBe(200);
-    const before = await service.wired.store.db.query('SELECT state, failed_attempts FROM pickups');
+    const before = await h.service.wired.store.db.query('SELECT state, failed_attempts FROM pickups');
     expect(before).toEqual([{ state: 'open', failed_attempts: 0 }]);
 
     // Step 5: the holder collects in Chromium, by the labels
@@ -188,8 +88,8 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     await page.goto(url!);
     await page.getByLabel('PIN', { exact: true }).fill(pin!);
     await page.getByRole('button', { name: /continue/i }).click();
-    const serial = /[0-9a-f]{32,40}/i.exec(await page.locator('main').innerText())?.[0]?.toLowerCase();
-    expect(serial).toBeDefined();
+    const serial = (await page.locator('dt:text-is("Serial number") + dd').innerText()).trim().toLowerCase();
+    expect(serial).toMatch(/^[0-9a-f]{16,40}$/);
     await page.getByLabel('Password', { exact: true }).fill(FILE_PASSWORD);
     await page.getByLabel('Confirm password', { exact: true }).fill(FILE_PASSWORD);
     await page.getByLabel(/Modern/).check();
@@ -214,35 +114,118 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     const verify = await run('openssl', ['verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile', join(dir, 'root.pem'), '-untrusted', join(dir, 'issuing.pem'), join(dir, 'cert.pem')]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const text = await run('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-serial', '-subject']);
-    expect(text.stdout.toLowerCase()).toContain(`serial=${serial}`);
+    const opensslSerial = /serial=([0-9A-F]+)/.exec(text.stdout)?.[1]?.toLowerCase().replace(/^0+/, '');
+    expect(opensslSerial).toBe(serial.replace(/^0+/, ''));
     expect(text.stdout).toContain('Ada Lovelace');
     rmSync(dir, { recursive: true, force: true });
 
     // the key is gone once downloaded; the link now says so
-    const rows = await service.wired.store.db.query('SELECT state, sealed_key FROM enrolments WHERE id = $1', [ref]);
+    const rows = await h.service.wired.store.db.query('SELECT state, sealed_key FROM enrolments WHERE id = $1', [ref]);
     expect(rows[0]).toMatchObject({ state: 'collected', sealed_key: null });
     expect((await fetch(url!)).status).toBe(410);
 
     // Step 6: support is asked to activate, and does so by reply
-    const api = `http://127.0.0.1:${service.httpPort}/api/certificates/${serial}`;
+    const api = `http://127.0.0.1:${h.service.httpPort}/api/certificates/${serial}`;
     expect(await (await fetch(api)).json()).toMatchObject({ serial, status: 'issued' });
-    const activation = await mailTo(SUPPORT, new RegExp(ref));
-    await replyTo(activation, SUPPORT, 'ACTIVATE queue=planning-team');
-    await mailTo(HOLDER, /activ/i);
+    const activation = await h.mailTo(SUPPORT, new RegExp(ref));
+    await h.replyTo(activation, SUPPORT, 'ACTIVATE queue=planning-team');
+    await h.mailTo(HOLDER, /activ/i);
     const status = (await (await fetch(api)).json()) as Record<string, string>;
     expect(status).toMatchObject({ serial, status: 'active' });
     expect(status.subject).toContain('Ada Lovelace');
     expect(new Date(status.notAfter!).getTime()).toBeGreaterThan(Date.now());
 
     // STATUS by reply to any mail in the thread says where the request stands
-    await replyTo(pickupMail, HOLDER, 'STATUS');
-    const statusMail = await mailTo(HOLDER, /status|stands/i);
+    await h.replyTo(pickupMail, HOLDER, 'STATUS');
+    const statusMail = await h.mailTo(HOLDER, /status|stands/i);
     expect(statusMail.parsed.text).toMatch(/active/i);
 
     // secrets appear in no log line and in no stored column in clear
-    const logs = logLines.join('');
+    const logs = h.logLines.join('');
     for (const secret of [PHRASE, pin!, FILE_PASSWORD]) expect(logs).not.toContain(secret);
-    const dump = JSON.stringify(await service.wired.store.db.query('SELECT * FROM enrolments')) + JSON.stringify(await service.wired.store.db.query('SELECT * FROM pickups')) + JSON.stringify(await service.wired.store.db.query('SELECT * FROM audit_log'));
+    const dump = JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM enrolments')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM pickups')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM audit_log'));
     for (const secret of [PHRASE, pin!, FILE_PASSWORD]) expect(dump).not.toContain(secret);
+  }, 240_000);
+
+  it('spoofed, repeated and late replies change nothing; five wrong PINs lock the link; no secret reaches Redis', async () => {
+    const grace = `grace.hopper@${PEOPLE}`;
+    const mallory = `mallory@${PEOPLE}`;
+    const phrase = 'cobalt meridian 1906 harbour';
+    await h.send({ from: grace, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ 'First name': 'Grace', 'Last name': 'Hopper', 'Challenge phrase': phrase }) });
+    const confirm = await h.mailTo(grace, /R-[A-Z2-7]{10}/);
+    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
+    const state = async (): Promise<string> => String((await h.service.wired.store.db.query('SELECT state FROM enrolments WHERE id = $1', [ref]))[0]!.state);
+
+    // someone else answers the holder's mail; the holder answers without a DKIM signature (DMARC fails)
+    await h.replyTo(confirm, mallory, 'CONFIRM');
+    const refusedText = async (to: string, n: number): Promise<string> => {
+      const got = (await h.settled(to)).filter((m) => /^Re: /.test(m.parsed.subject ?? ''));
+      expect(got.length, `refusals to ${to}`).toBe(n);
+      return got[n - 1]!.parsed.text ?? '';
+    };
+    expect(await refusedText(mallory, 1)).toMatch(/only the person the mail was sent to/i);
+    await h.replyTo(confirm, grace, 'CONFIRM', { sign: false });
+    expect(await refusedText(grace, 1)).toMatch(/DMARC/);
+    expect(await state()).toBe('awaiting-confirmation');
+
+    // the holder confirms; the same mail answered again is refused
+    await h.replyTo(confirm, grace, 'CONFIRM');
+    const ask = await h.mailTo(ADMIN_1, new RegExp(ref));
+    expect(await state()).toBe('awaiting-approval');
+    await h.replyTo(confirm, grace, 'CANCEL');
+    expect(await refusedText(grace, 2)).toMatch(/already received/i);
+    expect(await state()).toBe('awaiting-approval');
+
+    // the holder cannot approve with the administrator's mail
+    await h.replyTo(ask, grace, 'APPROVE');
+    await h.settled();
+    expect(await state()).toBe('awaiting-approval');
+    await h.replyTo(ask, ADMIN_1, 'APPROVE');
+    const pickupMail = await h.mailTo(grace, /collect|ready/i, 60_000);
+    // the same decision again: the token is used up
+    await h.replyTo(ask, ADMIN_1, 'REJECT changed my mind');
+    expect(await refusedText(ADMIN_1, 1)).toMatch(/already received/i);
+    expect(await state()).toBe('issued');
+
+    // five wrong PINs in the browser lock the link, destroy the key and tell support and the holder
+    const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
+    const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
+    const wrong = String((Number(pin) + 1) % 100_000_000).padStart(8, '0');
+    const page: Page = await browser.newPage();
+    await page.goto(url);
+    for (let i = 1; i <= 4; i++) {
+      await page.getByLabel('PIN', { exact: true }).fill(wrong);
+      await page.getByRole('button', { name: /continue/i }).click();
+      await expect.poll(() => page.getByRole('alert').innerText()).toContain(`${5 - i} tr`);
+    }
+    await page.getByLabel('PIN', { exact: true }).fill(wrong);
+    await page.getByRole('button', { name: /continue/i }).click();
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/locked/i);
+    await page.close();
+    const locked = await h.service.wired.store.db.query('SELECT p.state, p.failed_attempts, e.state AS request, e.sealed_key FROM pickups p JOIN enrolments e ON e.id = p.enrolment_id WHERE e.id = $1', [ref]);
+    expect(locked[0]).toMatchObject({ state: 'locked', failed_attempts: 5, request: 'locked', sealed_key: null });
+    expect((await h.mailTo(SUPPORT, new RegExp(`locked.*${ref}|${ref}.*locked`, 'i'))).parsed.text).toContain(grace);
+    await h.mailTo(grace, /locked/i);
+    // the right PIN now changes nothing
+    const form = await (await fetch(url)).text();
+    expect(form).toMatch(/locked/i);
+
+    // no secret in any job payload or other Redis value
+    await h.settled();
+    const redis = new Redis(h.redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      let dump = '';
+      for (const key of await redis.keys(`${h.prefix}:*`)) {
+        const type = await redis.type(key);
+        if (type === 'hash') dump += JSON.stringify(await redis.hgetall(key));
+        else if (type === 'string') dump += await redis.get(key);
+        else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, 0, -1));
+      }
+      expect(dump).toContain(ref); // the payloads are there, and name the request
+      for (const secret of [phrase, pin, PHRASE, FILE_PASSWORD]) expect(dump).not.toContain(secret);
+    } finally {
+      redis.disconnect();
+    }
+    for (const secret of [phrase, pin]) expect(h.logLines.join('')).not.toContain(secret);
   }, 240_000);
 });
