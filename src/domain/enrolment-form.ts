@@ -221,7 +221,12 @@ function readFields(text: string): { given: Map<EnrolmentFieldName, Entry[]>; un
 // ------------------------------------------------------------------ the values
 
 /** Control characters other than tab (C0, DEL and C1); a line break cannot reach a value. */
-const CONTROL = /(?!\t)\p{Cc}/u;
+/**
+ * Control characters, and U+FFFD: what a decoder leaves where the mail's bytes did not fit
+ * its declared character set (an unknown or damaged charset). Either way the value is not
+ * what the person typed, so it must not reach a certificate.
+ */
+const CONTROL = /(?!\t)\p{Cc}|\uFFFD/u;
 const QUOTE_MAX = 60;
 
 /** Quotes a value back in a problem. */
@@ -253,7 +258,7 @@ function length(value: string): number {
 }
 
 function controlProblem(field: EnrolmentFieldName): string {
-  return `${field} contains invisible control characters; type it again as plain text.`;
+  return `${field} contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.`;
 }
 
 /** Names keep their letters (NFC, so "Zoë" typed two ways is one name); spaces fold to one. */

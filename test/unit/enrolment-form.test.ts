@@ -278,8 +278,9 @@ describe('parseEnrolment: problems with values', () => {
     { label: 'first name missing', over: { 'First name': null }, expected: ['First name is missing: add a line "First name: " followed by your first name.'] },
     { label: 'first name only spaces', over: { 'First name': '   ' }, expected: ['First name is missing: add a line "First name: " followed by your first name.'] },
     { label: 'last name 65 characters', over: { 'Last name': 'b'.repeat(65) }, expected: ['Last name is 65 characters long; shorten it to at most 64 characters.'] },
-    { label: 'name with a control character', over: { 'First name': 'Jo\u0000' }, expected: ['First name contains invisible control characters; type it again as plain text.'] },
-    { label: 'name with a C1 control character', over: { 'Last name': 'Blo\u0085ggs' }, expected: ['Last name contains invisible control characters; type it again as plain text.'] },
+    { label: 'name with a control character', over: { 'First name': 'Jo\u0000' }, expected: ['First name contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.'] },
+    { label: 'name with bytes the charset could not decode (U+FFFD)', over: { 'Last name': 'Lov\uFFFD\uFFFDelace' }, expected: ['Last name contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.'] },
+    { label: 'name with a C1 control character', over: { 'Last name': 'Blo\u0085ggs' }, expected: ['Last name contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.'] },
     {
       label: 'names that together do not fit a certificate',
       over: { 'First name': 'a'.repeat(40), 'Last name': 'b'.repeat(40) },
@@ -321,9 +322,9 @@ describe('parseEnrolment: problems with values', () => {
     { label: 'challenge phrase missing', over: { 'Challenge phrase': null }, expected: [expect.stringMatching(/^Challenge phrase is missing: add a line "Challenge phrase: " followed by a phrase of 8 to 200 characters/)] },
     { label: 'challenge phrase of 7 characters', over: { 'Challenge phrase': '1234567' }, expected: ['Challenge phrase is too short: choose a phrase of at least 8 characters.'] },
     { label: 'challenge phrase of 201 characters', over: { 'Challenge phrase': 'p'.repeat(201) }, expected: ['Challenge phrase is too long: choose a phrase of at most 200 characters.'] },
-    { label: 'challenge phrase with a control character', over: { 'Challenge phrase': 'secret\u0007phrase' }, expected: ['Challenge phrase contains invisible control characters; type it again as plain text.'] },
+    { label: 'challenge phrase with a control character', over: { 'Challenge phrase': 'secret\u0007phrase' }, expected: ['Challenge phrase contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.'] },
     { label: 'comments of 1,001 characters', over: { Comments: 'c'.repeat(1001) }, expected: ['Comments are 1,001 characters long; shorten them to at most 1,000 characters.'] },
-    { label: 'comments with a control character', over: { Comments: 'a\u001bb' }, expected: ['Comments contains invisible control characters; type it again as plain text.'] },
+    { label: 'comments with a control character', over: { Comments: 'a\u001bb' }, expected: ['Comments contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.'] },
     { label: 'key not offered', over: { Key: 'ec-256' }, expected: ['Key "ec-256" is not one we offer: choose rsa-2048, rsa-3072 or rsa-4096, or leave the Key line out.'] },
     { label: 'key too small', over: { Key: 'rsa-1024' }, expected: [expect.stringMatching(/^Key "rsa-1024" is not one we offer/)] },
     {
