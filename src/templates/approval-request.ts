@@ -4,19 +4,11 @@
  */
 import { code, heading, list, para, renderLayout, terms, type MailSite } from './layout.js';
 import { formatDateTime } from './format.js';
-import { describeKey, describeValidity, withRef, type KeySource } from './journey-a-parts.js';
+import type { RequestFacts } from '../domain/request-facts.js';
+import { describeKey, describeValidity, withRef } from './journey-a-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
 
-export interface ApprovalRequestParams extends MailSite {
-  readonly ref: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly email: string;
-  readonly phone: string;
-  readonly localAuthority: string;
-  readonly comments: string | null;
-  readonly keySource: KeySource;
-  readonly validityDays: number;
+export interface ApprovalRequestParams extends MailSite, RequestFacts {
   /** The From address of the enrolment mail. */
   readonly requestedBy: string;
   /** When the holder replied CONFIRM. */

@@ -5,21 +5,13 @@
  */
 import { address, code, heading, link, list, para, renderLayout, terms, type MailSite } from './layout.js';
 import { formatDateTime } from './format.js';
-import { describeKey, describeValidity, withRef, type KeySource } from './journey-a-parts.js';
+import type { RequestFacts } from '../domain/request-facts.js';
+import { describeKey, describeValidity, withRef } from './journey-a-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
 
-export interface EnrolmentConfirmParams extends MailSite {
-  readonly ref: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly email: string;
-  readonly phone: string;
-  readonly localAuthority: string;
-  readonly comments: string | null;
-  readonly keySource: KeySource;
+export interface EnrolmentConfirmParams extends MailSite, RequestFacts {
   /** e.g. "client (TLS client authentication)". */
   readonly profileName: string;
-  readonly validityDays: number;
   /** e.g. "modern: AES-256-CBC with PBKDF2-HMAC-SHA256"; empty for a CSR. */
   readonly pkcs12Formats: readonly string[];
   /** When the confirmation lapses (24 hours after it was sent). */

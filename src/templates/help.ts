@@ -3,6 +3,7 @@
  * (PRODUCT.md, "Interfaces that stay stable"), with an example enrolment mail.
  */
 import { address, caPageUrl, code, example, heading, link, list, para, renderLayout, terms, type MailSite } from './layout.js';
+import { enrolmentExample } from './journey-a-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
 
 export type HelpParams = MailSite;
@@ -12,19 +13,7 @@ export function renderHelp(site: HelpParams): RenderedMail {
   const smime = address(site, 'smime');
   const help = address(site, 'help');
 
-  const sample = [
-    `To: ${enrol}`,
-    'Subject: Certificate request',
-    '',
-    'First name: Ada',
-    'Last name: Lovelace',
-    'Email: ada.lovelace@example.org',
-    'Phone: +44 20 7946 0000',
-    'Local authority code: E0931',
-    'Challenge phrase: correct horse battery staple',
-    'Comments: For the planning team mailbox',
-    'Key: rsa-3072',
-  ].join('\n');
+  const sample = enrolmentExample(site);
 
   return renderLayout({
     site,

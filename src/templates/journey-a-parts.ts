@@ -5,7 +5,8 @@
 import { keyBits } from '../domain/issuance-request.js';
 import { address, type MailSite } from './layout.js';
 
-export type KeySource = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr';
+export type { KeySource } from '../domain/request-facts.js';
+import type { KeySource } from '../domain/request-facts.js';
 
 /** "Please confirm your certificate request [R-7KQ3M2TXAB]": the reference ends every subject. */
 export function withRef(subject: string, ref: string): string {

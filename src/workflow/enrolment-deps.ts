@@ -3,6 +3,7 @@
  * reply-token purposes and how a request's state reads to a person.
  */
 import type { Logger } from 'pino';
+import type { KeySource, RequestFacts } from '../domain/request-facts.js';
 export { enrolmentRef } from '../domain/enrolment-ref.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import type { Clock, EnrolmentMailer, EnrolmentRecord, EnrolmentStore, JobQueue, KeyVault, PickupStore, ReplyContext, SlowHash, StaffStore } from './ports.js';
@@ -46,6 +47,21 @@ export const PIN_ATTEMPTS = 5;
 export const CLIENT_VALIDITY_DAYS = 730;
 
 export const holderName = (e: EnrolmentRecord): string => `${e.firstName} ${e.lastName}`;
+
+/** The request as the confirmation and the administrators' mail restate it. */
+export function requestFacts(e: EnrolmentRecord): RequestFacts {
+  return {
+    ref: e.id,
+    firstName: e.firstName,
+    lastName: e.lastName,
+    email: e.email,
+    phone: e.phone,
+    localAuthority: e.localAuthority,
+    comments: e.comments,
+    keySource: (e.keyType ?? 'csr') as KeySource,
+    validityDays: CLIENT_VALIDITY_DAYS,
+  };
+}
 
 /** A mail that starts a thread of its own, or continues the request's thread. */
 export function notice(e: EnrolmentRecord, to: string, key: string): ReplyContext {

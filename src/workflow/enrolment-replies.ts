@@ -7,7 +7,7 @@
  */
 import type { Command } from '../domain/reply-command.js';
 import { activateCertificate } from './activate-certificate.js';
-import { APPROVAL_TTL_MS, PURPOSE, STATUS_TTL_MS, answer, describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
+import { APPROVAL_TTL_MS, PURPOSE, STATUS_TTL_MS, answer, describeState, notice, requestFacts, type EnrolmentDeps } from './enrolment-deps.js';
 import type { EnrolmentRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 
@@ -74,20 +74,7 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
             await deps.mail.send(
               'approvalRequest',
               notice(done, a.email, `approve:${a.email}`),
-              {
-                ref: e.id,
-                firstName: e.firstName,
-                lastName: e.lastName,
-                email: e.email,
-                phone: e.phone,
-                localAuthority: e.localAuthority,
-                comments: e.comments,
-                keySource: (e.keyType ?? 'csr') as 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr',
-                validityDays: 730,
-                requestedBy: e.requestedBy,
-                confirmedAt: now,
-                scope,
-              },
+              { ...requestFacts(e), requestedBy: e.requestedBy, confirmedAt: now, scope },
               token,
             );
           }

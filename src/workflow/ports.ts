@@ -4,6 +4,7 @@
  */
 import type { CertificateProfile, SubscriberProfileName } from '../domain/certificate-profile.js';
 import type { KeyType, NameAttribute } from '../domain/issuance-request.js';
+import type { RequestFacts } from '../domain/request-facts.js';
 import type { RevocationReason } from '../domain/revocation.js';
 
 export interface Clock {
@@ -582,36 +583,14 @@ export interface PickupStore {
 /** What each journey A mail says (the templates add the site); no secret but the pickup PIN, which is the point of that mail. */
 export interface EnrolmentMailParams {
   readonly enrolmentProblems: { readonly problems: readonly string[] };
-  readonly enrolmentConfirm: {
-    readonly ref: string;
-    readonly firstName: string;
-    readonly lastName: string;
-    readonly email: string;
-    readonly phone: string;
-    readonly localAuthority: string;
-    readonly comments: string | null;
-    readonly keySource: 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr';
+  readonly enrolmentConfirm: RequestFacts & {
     readonly profileName: string;
-    readonly validityDays: number;
     readonly pkcs12Formats: readonly string[];
     readonly expiresAt: Date;
   };
   readonly enrolmentCancelled: { readonly ref: string };
   readonly enrolmentSubmitted: { readonly ref: string; readonly approvers: 'local' | 'global' };
-  readonly approvalRequest: {
-    readonly ref: string;
-    readonly firstName: string;
-    readonly lastName: string;
-    readonly email: string;
-    readonly phone: string;
-    readonly localAuthority: string;
-    readonly comments: string | null;
-    readonly keySource: 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr';
-    readonly validityDays: number;
-    readonly requestedBy: string;
-    readonly confirmedAt: Date;
-    readonly scope: 'local' | 'global';
-  };
+  readonly approvalRequest: RequestFacts & { readonly requestedBy: string; readonly confirmedAt: Date; readonly scope: 'local' | 'global' };
   readonly enrolmentDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected'; readonly reason: string | null; readonly decidedBy: string };
   readonly alreadyDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected' | 'cancelled'; readonly decidedBy: string | null; readonly decidedAt: Date | null };
   readonly pickupReady: { readonly ref: string; readonly url: string; readonly pin: string; readonly expiresAt: Date; readonly csr: boolean; readonly serial: string };

@@ -7,7 +7,7 @@ import { parseEnrolment } from '../domain/enrolment-form.js';
 import { PROFILES } from '../domain/certificate-profile.js';
 import { isMailcaError } from '../domain/errors.js';
 import { checkIssuanceInput, DEFAULT_KEY_TYPE } from '../domain/issuance-request.js';
-import { CLIENT_VALIDITY_DAYS, CONFIRM_TTL_MS, PURPOSE, answer, enrolmentRef, notice, type EnrolmentDeps } from './enrolment-deps.js';
+import { CONFIRM_TTL_MS, PURPOSE, answer, enrolmentRef, notice, requestFacts, type EnrolmentDeps } from './enrolment-deps.js';
 import type { ParsedAttachment, ParsedMessage } from './ports.js';
 import type { AddressHandler } from './process-inbound.js';
 
@@ -93,20 +93,7 @@ export function createEnrolmentIntake(deps: EnrolmentDeps): AddressHandler {
       await deps.mail.send(
         'enrolmentConfirm',
         ctx,
-        {
-          ref: e.id,
-          firstName: e.firstName,
-          lastName: e.lastName,
-          email: e.email,
-          phone: e.phone,
-          localAuthority: e.localAuthority,
-          comments: e.comments,
-          keySource: (e.keyType ?? 'csr') as 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'csr',
-          profileName: 'client (TLS client authentication)',
-          validityDays: CLIENT_VALIDITY_DAYS,
-          pkcs12Formats: e.csrDer ? [] : PKCS12_FORMATS,
-          expiresAt,
-        },
+        { ...requestFacts(e), profileName: 'client (TLS client authentication)', pkcs12Formats: e.csrDer ? [] : PKCS12_FORMATS, expiresAt },
         token,
       );
       deps.log.info({ inboundId, enrolmentId: e.id }, 'enrolment stored; confirmation sent');
