@@ -43,6 +43,30 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     await h?.stop();
   }, 60_000);
 
+  /** Every row of every table of the store, as text (sealed columns stay sealed). */
+  async function databaseDump(): Promise<string> {
+    const db = h.service.wired.store.db;
+    const tables = await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`);
+    expect(tables.map((r) => r.t)).toEqual(expect.arrayContaining(['enrolments', 'pickups', 'audit_log', 'outbound_messages', 'inbound_messages', 'reply_tokens']));
+    let out = '';
+    for (const { t } of tables) out += JSON.stringify(await db.query(`SELECT * FROM "${t}"`));
+    return out;
+  }
+
+  /** Enrols `who` (with extra fields or a raw message), confirms and has ADMIN_1 approve; returns the pickup mail's link and PIN. */
+  async function throughApproval(who: string, raw?: string): Promise<{ ref: string; url: string; pin: string }> {
+    if (raw) await h.sendRaw(raw, { from: who, to: `enrol@${DOMAIN}` });
+    else await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ Email: who }) });
+    const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
+    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
+    await h.replyTo(confirm, who, 'CONFIRM');
+    await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
+    const pickupMail = await h.mailTo(who, /ready to collect/i, 60_000);
+    const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
+    const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
+    return { ref, url, pin };
+  }
+
   it('enrol, confirm, approve, collect in Chromium, verify with openssl, activate', async () => {
     // Step 1: the holder enrols
     await h.send({ from: `Ada Lovelace <${HOLDER}>`, to: `enrol@${DOMAIN}`, subject: 'Certificate request', body: enrolmentBody({ 'Local authority code': 'e0931', Key: 'rsa-2048' }) });
@@ -143,7 +167,8 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     // secrets appear in no log line and in no stored column in clear
     const logs = h.logLines.join('');
     for (const secret of [PHRASE, pin!, FILE_PASSWORD]) expect(logs).not.toContain(secret);
-    const dump = JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM enrolments')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM pickups')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM audit_log'));
+    const dump = await databaseDump();
+    expect(dump).toContain(ref);
     for (const secret of [PHRASE, pin!, FILE_PASSWORD]) expect(dump).not.toContain(secret);
   }, 240_000);
 
@@ -227,5 +252,73 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
       redis.disconnect();
     }
     for (const secret of [phrase, pin]) expect(h.logLines.join('')).not.toContain(secret);
+  }, 240_000);
+
+  it('a request with a CSR is collected as the certificate chain, for the key the holder kept', async () => {
+    const who = `alan.turing@${PEOPLE}`;
+    const dir = mkdtempSync(join(tmpdir(), 'mailca-csr-'));
+    const req = await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=Alan Turing', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'req.csr')]);
+    expect(req.code, req.stderr).toBe(0);
+    const csr = readFileSync(join(dir, 'req.csr'));
+    const boundary = 'csr-boundary-1912';
+    const raw = [
+      `From: ${who}`,
+      `To: enrol@${DOMAIN}`,
+      'Subject: Request with my own key',
+      `Message-ID: <csr-${Date.now()}@${PEOPLE}>`,
+      `Date: ${new Date().toUTCString()}`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      enrolmentBody({ 'First name': 'Alan', 'Last name': 'Turing' }),
+      `--${boundary}`,
+      'Content-Type: application/pkcs10; name="req.csr"',
+      'Content-Disposition: attachment; filename="req.csr"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      csr.toString('base64').replace(/(.{76})/g, '$1\r\n'),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    const { ref, url, pin } = await throughApproval(who, raw);
+
+    const page = await browser.newPage({ acceptDownloads: true });
+    await page.goto(url);
+    await page.getByLabel('PIN', { exact: true }).fill(pin);
+    await page.getByRole('button', { name: /continue/i }).click();
+    expect(await page.getByLabel('Password', { exact: true }).count()).toBe(0); // no PKCS#12: the key stayed with the holder
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /download/i }).click()]);
+    await download.saveAs(join(dir, 'bundle.pem'));
+    await page.close();
+    const pems = readFileSync(join(dir, 'bundle.pem'), 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/);
+    expect(pems).toHaveLength(3);
+    pems.forEach((p, i) => writeFileSync(join(dir, `c${i}.pem`), p));
+    const verify = await run('openssl', ['verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile', join(dir, 'c2.pem'), '-untrusted', join(dir, 'c1.pem'), join(dir, 'c0.pem')]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    const certKey = await run('openssl', ['x509', '-in', join(dir, 'c0.pem'), '-noout', '-pubkey']);
+    const ownKey = await run('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-pubout']);
+    expect(certKey.stdout).toBe(ownKey.stdout);
+    const row = await h.service.wired.store.db.query('SELECT state, sealed_key FROM enrolments WHERE id = $1', [ref]);
+    expect(row[0]).toMatchObject({ state: 'collected', sealed_key: null });
+    rmSync(dir, { recursive: true, force: true });
+  }, 240_000);
+
+  it('an expired pickup link explains itself, and housekeeping destroys the key', async () => {
+    const who = `emmy.noether@${PEOPLE}`;
+    const { ref, url } = await throughApproval(who);
+    const key = await h.service.wired.store.db.query('SELECT sealed_key FROM enrolments WHERE id = $1', [ref]);
+    expect(key[0]!.sealed_key).not.toBeNull();
+    // the link's time runs out (as MAILCA_PICKUP_TTL_DAYS after issue would)
+    await h.service.wired.store.db.query(`UPDATE pickups SET expires_at = now() - interval '1 minute' WHERE enrolment_id = $1`, [ref]);
+    const page = await fetch(url);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toMatch(/expired/i);
+    await h.service.jobs.enqueue('housekeeping', { v: 1, task: 'expire-pickups' }, `housekeeping-test-${ref}`);
+    await h.settled();
+    const after = await h.service.wired.store.db.query('SELECT e.state, e.sealed_key, p.state AS link FROM enrolments e JOIN pickups p ON p.enrolment_id = e.id WHERE e.id = $1', [ref]);
+    expect(after[0]).toMatchObject({ state: 'expired', sealed_key: null, link: 'expired' });
   }, 240_000);
 });
