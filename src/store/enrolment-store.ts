@@ -113,6 +113,11 @@ export function createEnrolmentStore(db: Db, clock: Clock): EnrolmentStore {
       return rows.map(enrolmentFrom);
     },
 
+    async claimApprovers(id, scope) {
+      const rows = await db.query(`UPDATE enrolments SET approver_scope = $2, updated_at = $3 WHERE id = $1 AND state = 'awaiting-approval' AND approver_scope IS NULL RETURNING *`, [id, scope, clock.now()]);
+      return rows[0] ? enrolmentFrom(rows[0]) : null;
+    },
+
     async bySerial(serial) {
       const rows = await db.query('SELECT * FROM enrolments WHERE serial = $1', [serial]);
       return rows[0] ? enrolmentFrom(rows[0]) : null;

@@ -66,15 +66,8 @@ export function createPickupService(deps: EnrolmentDeps) {
 
   async function details(e: EnrolmentRecord, error?: string): Promise<DetailsForm> {
     const cert = await deps.ca.certificate(e.serial!);
-    const summary: CertificateSummary = {
-      serial: cert!.serial,
-      subject: `${holderName(e)} <${e.email}>`,
-      issuer: 'mailca issuing CA',
-      notBefore: cert!.notBefore!,
-      notAfter: cert!.notAfter!,
-      sha256: cert!.sha256!,
-      mailboxes: [e.email],
-    };
+    // what the certificate itself says, not what the request said
+    const summary: CertificateSummary = deps.ca.describe(cert!.certDer!);
     return { kind: 'details', ticket: issueTicket(e.id), details: summary, csr: e.csrDer !== null, minLength: MIN_PKCS12_PASSWORD, ...(error ? { error } : {}) };
   }
 

@@ -8,10 +8,25 @@
 import type { Command } from '../domain/reply-command.js';
 import { activateCertificate } from './activate-certificate.js';
 import { APPROVAL_TTL_MS, PURPOSE, STATUS_TTL_MS, answer, describeState, notice, requestFacts, type EnrolmentDeps } from './enrolment-deps.js';
-import type { EnrolmentRecord, ReplyContext } from './ports.js';
+import type { EnrolmentRecord, ReplyContext, StaffMember } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 
 type Req = Parameters<ReplyHandler['handle']>[0];
+
+/** Who approves a request: the administrators of its local authority, else the global ones. */
+export function approversFor(staff: readonly StaffMember[], localAuthority: string): { approvers: StaffMember[]; scope: 'local' | 'global' } {
+  const local = staff.filter((s) => s.role === 'admin' && s.localAuthority === localAuthority);
+  if (local.length > 0) return { approvers: local, scope: 'local' };
+  return { approvers: staff.filter((s) => s.role === 'admin' && s.localAuthority === null), scope: 'global' };
+}
+
+/** Sends the request to each approver, with a reply token bound to them. */
+export async function askApprovers(deps: Pick<EnrolmentDeps, 'tokens' | 'mail'>, e: EnrolmentRecord, approvers: readonly StaffMember[], scope: 'local' | 'global'): Promise<void> {
+  for (const a of approvers) {
+    const token = await deps.tokens.issue({ purpose: PURPOSE.approve, subject: e.id, recipient: a.email, ttlMs: APPROVAL_TTL_MS });
+    await deps.mail.send('approvalRequest', notice(e, a.email, `approve:${a.email}`), { ...requestFacts(e), requestedBy: e.requestedBy, confirmedAt: e.confirmedAt ?? e.updatedAt, scope }, token);
+  }
+}
 
 async function status(deps: EnrolmentDeps, e: EnrolmentRecord, reply: ReplyContext): Promise<void> {
   const d = describeState(e);
@@ -58,26 +73,22 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
           return;
         }
         case 'CONFIRM': {
-          // Step 1: who approves: the administrators of the local authority, else the global ones
-          const staff = await deps.staff.list();
-          const local = staff.filter((s) => s.role === 'admin' && s.localAuthority === e.localAuthority);
-          const approvers = local.length > 0 ? local : staff.filter((s) => s.role === 'admin' && s.localAuthority === null);
-          const scope = local.length > 0 ? 'local' : 'global';
-          // Step 2: the state change decides; a second CONFIRM finds it done
+          // Step 1: who approves (the administrators of the local authority, else the global ones)
+          const { approvers, scope } = approversFor(await deps.staff.list(), e.localAuthority);
+          // Step 2: the state change decides; a second CONFIRM finds it done. With nobody
+          // to ask, the scope stays unset and `mailca admins add` asks the one added.
           const now = deps.clock.now();
-          const done = await deps.enrolments.transition(e.id, ['awaiting-confirmation'], 'awaiting-approval', { confirmedAt: now, approverScope: scope }, { actor, action: 'enrolment.confirmed', subject: e.id, details: { inboundId: req.inboundId, approvers: approvers.length, scope } });
+          const done = await deps.enrolments.transition(
+            e.id,
+            ['awaiting-confirmation'],
+            'awaiting-approval',
+            { confirmedAt: now, approverScope: approvers.length > 0 ? scope : null },
+            { actor, action: 'enrolment.confirmed', subject: e.id, details: { inboundId: req.inboundId, approvers: approvers.length, scope } },
+          );
           if (!done) return status(deps, e, req.reply);
           // Step 3: every approver gets the request with a token of their own
-          if (approvers.length === 0) deps.log.error({ enrolmentId: e.id, localAuthority: e.localAuthority }, 'no administrator can approve this request: add one with `mailca admins add --email E [--la CODE]`');
-          for (const a of approvers) {
-            const token = await deps.tokens.issue({ purpose: PURPOSE.approve, subject: e.id, recipient: a.email, ttlMs: APPROVAL_TTL_MS });
-            await deps.mail.send(
-              'approvalRequest',
-              notice(done, a.email, `approve:${a.email}`),
-              { ...requestFacts(e), requestedBy: e.requestedBy, confirmedAt: now, scope },
-              token,
-            );
-          }
+          if (approvers.length === 0) deps.log.error({ enrolmentId: e.id, localAuthority: e.localAuthority }, 'no administrator can approve this request: add one with `mailca admins add --email E [--la CODE]` and it is sent to them');
+          await askApprovers(deps, done, approvers, scope);
           const statusToken = await deps.tokens.issue({ purpose: PURPOSE.status, subject: e.id, recipient: req.from, ttlMs: STATUS_TTL_MS });
           await deps.mail.send('enrolmentSubmitted', answer(req.reply), { ref: e.id, approvers: scope }, statusToken);
           return;

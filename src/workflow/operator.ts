@@ -5,6 +5,7 @@
  */
 import { MailcaError } from '../domain/errors.js';
 import { activateCertificate } from './activate-certificate.js';
+import { approversFor, askApprovers } from './enrolment-replies.js';
 import { describeState, type EnrolmentDeps } from './enrolment-deps.js';
 import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
 
@@ -25,10 +26,25 @@ function checkMember(m: { email: string; role: StaffRole; localAuthority: string
 export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'>;
 
 export function createOperator(deps: OperatorDeps) {
+  /** Confirmed requests that had nobody to approve them go to the administrator just added, if they are theirs now. */
+  async function askNewAdministrator(localAuthority: string | null): Promise<void> {
+    const staff = await deps.staff.list();
+    for (const e of await deps.enrolments.list({ state: 'awaiting-approval', limit: 10_000 })) {
+      if (e.approverScope !== null || (localAuthority !== null && e.localAuthority !== localAuthority)) continue;
+      const { approvers, scope } = approversFor(staff, e.localAuthority);
+      if (approvers.length === 0) continue;
+      // the scope is set once, so a second new administrator does not ask again
+      const claimed = await deps.enrolments.claimApprovers(e.id, scope);
+      if (claimed) await askApprovers(deps, claimed, approvers, scope);
+    }
+  }
+
   return {
     async addStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
       const c = checkMember(m);
-      return deps.staff.add(c, { actor, action: 'staff.added', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
+      const added = await deps.staff.add(c, { actor, action: 'staff.added', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
+      if (added && c.role === 'admin') await askNewAdministrator(c.localAuthority);
+      return added;
     },
     async removeStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
       const c = checkMember(m);

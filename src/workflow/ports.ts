@@ -549,6 +549,8 @@ export interface EnrolmentStore {
   /** Sets fields without a state change (only where they are still null, so a retry keeps the first value). */
   fill(id: string, patch: EnrolmentPatch): Promise<EnrolmentRecord>;
   list(filter: { state?: EnrolmentState; limit: number }): Promise<EnrolmentRecord[]>;
+  /** Sets the approver scope of a request awaiting approval that had none; null when it had one. */
+  claimApprovers(id: string, scope: 'local' | 'global'): Promise<EnrolmentRecord | null>;
   bySerial(serial: string): Promise<EnrolmentRecord | null>;
 }
 

@@ -17,6 +17,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
 import { ADMIN_1, ADMIN_2, DOMAIN, HOLDER, PEOPLE, SUPPORT, enrolmentBody, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
+import { createOperator } from '../../src/workflow/operator.js';
 
 const PHRASE = 'tangerine orbit 1843 lantern';
 const FILE_PASSWORD = 'violet-harbour-compass-71';
@@ -320,5 +321,28 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     await h.settled();
     const after = await h.service.wired.store.db.query('SELECT e.state, e.sealed_key, p.state AS link FROM enrolments e JOIN pickups p ON p.enrolment_id = e.id WHERE e.id = $1', [ref]);
     expect(after[0]).toMatchObject({ state: 'expired', sealed_key: null, link: 'expired' });
+  }, 240_000);
+
+  it('a request nobody can approve waits, and goes to the administrator added for it', async () => {
+    const who = `mary.somerville@${PEOPLE}`;
+    const globalAdmin = `duty.officer@${PEOPLE}`;
+    await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ 'Local authority code': 'W1234' }) });
+    const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
+    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
+    await h.replyTo(confirm, who, 'CONFIRM');
+    await h.settled();
+    // no administrator for W1234 and no global one: nobody was asked, the operator was told
+    expect(h.catcher.messages.filter((m) => m.parsed.subject?.includes(ref) && !m.envelope.to.includes(who))).toHaveLength(0);
+    expect(h.logLines.join('')).toMatch(/no administrator can approve this request/);
+    const operator = createOperator(h.service.enrolment);
+    await operator.addStaff({ email: globalAdmin, role: 'admin', localAuthority: null }, 'test');
+    const ask = await h.mailTo(globalAdmin, new RegExp(ref));
+    expect(ask.parsed.text).toContain('W1234');
+    // a second administrator added later is not asked again: the request has its approvers
+    await operator.addStaff({ email: `deputy@${PEOPLE}`, role: 'admin', localAuthority: 'W1234' }, 'test');
+    await h.settled();
+    expect(h.catcher.messages.filter((m) => m.envelope.to.includes(`deputy@${PEOPLE}`))).toHaveLength(0);
+    await h.replyTo(ask, globalAdmin, 'APPROVE');
+    await h.mailTo(who, /ready to collect/i, 60_000);
   }, 240_000);
 });
