@@ -19,6 +19,7 @@ import type { CliIo } from './cli/ca-commands.js';
 import type { Config } from './config/config.js';
 import { MailcaError } from './domain/errors.js';
 import { createOperator } from './workflow/operator.js';
+import { createOrganisations } from './workflow/organisations.js';
 import type { JobQueue } from './workflow/ports.js';
 
 /** The admin socket of a `mailca start` on the embedded database, or null with DATABASE_URL. */
@@ -43,6 +44,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     io,
     openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
     openOperator: async () => ({ operator: createOperator(running.enrolment), close: async () => undefined }),
+    openOrganisations: async () => ({ organisations: createOrganisations(running.wired.store), close: async () => undefined }),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
     outbox: () => outboxListing(config),
@@ -71,6 +73,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
       return { operator: createOperator(enrolmentDepsFor(config, w, storeOnlyQueue, log)), close: w.close };
+    },
+    async openOrganisations() {
+      const config = envToConfig(readEnv());
+      const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const w = await wire(config, log, { warn: io.err });
+      return { organisations: createOrganisations(w.store), close: w.close };
     },
     async openCa() {
       const config = envToConfig(readEnv());

@@ -2,9 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isMailcaError } from '../domain/errors.js';
 import { type CaCliDeps, registerCaCommands } from './ca-commands.js';
 import { registerJourneyCommands, type JourneyCliDeps } from './journey-commands.js';
+import { registerOrgCommands, type OrgCliDeps } from './org-commands.js';
 import { registerServiceCommands, type ServiceCliDeps } from './service-commands.js';
 
-export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps;
+export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('mailca')
@@ -15,6 +16,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerCaCommands(program, deps);
   registerServiceCommands(program, deps);
   registerJourneyCommands(program, deps);
+  registerOrgCommands(program, deps);
   return program;
 }
 

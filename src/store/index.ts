@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import type { CaStore, Clock, EnrolmentStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { CaStore, Clock, CreditStore, EnrolmentStore, OrganisationStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
+import { createOrganisationStore } from './organisation-store.js';
+import { createCreditStore } from './credit-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -24,6 +26,8 @@ export interface Store {
   readonly staff: StaffStore;
   readonly enrolments: EnrolmentStore;
   readonly pickups: PickupStore;
+  readonly organisations: OrganisationStore;
+  readonly credits: CreditStore;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     staff: createStaffStore(db, opts.clock),
     enrolments: createEnrolmentStore(db, opts.clock),
     pickups: createPickupStore(db, opts.clock),
+    organisations: createOrganisationStore(db, opts.clock),
+    credits: createCreditStore(db, opts.clock),
     close: () => db.close(),
   };
 }

@@ -200,4 +200,54 @@ ALTER TABLE certificates ADD COLUMN activated_by text;
 ALTER TABLE certificates ADD COLUMN activation_queue text;
 `,
   },
+  {
+    version: 4,
+    name: 'organisations-and-credits',
+    sql: `
+-- Journey B: organisations, their mail domains (a domain belongs to one organisation; a
+-- school-owned one is not eligible for S/MIME), their requesters and management contacts.
+CREATE TABLE organisations (
+  id          text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+  name        text NOT NULL UNIQUE,
+  phase       text NOT NULL CHECK (phase IN ('primary', 'secondary', 'other')),
+  created_at  timestamptz NOT NULL
+);
+
+CREATE TABLE organisation_domains (
+  domain        text PRIMARY KEY,
+  org_id        text NOT NULL REFERENCES organisations (id),
+  school_owned  boolean NOT NULL DEFAULT false
+);
+CREATE INDEX organisation_domains_org ON organisation_domains (org_id);
+
+CREATE TABLE organisation_people (
+  org_id  text NOT NULL REFERENCES organisations (id),
+  email   text NOT NULL,
+  role    text NOT NULL CHECK (role IN ('requester', 'contact')),
+  PRIMARY KEY (org_id, email, role)
+);
+CREATE INDEX organisation_people_email ON organisation_people (email);
+
+-- Credits: one certificate costs one credit. The balance can never go negative: the
+-- CHECKs hold whatever order concurrent decisions commit in, and every change is a row of
+-- the ledger in the same transaction.
+CREATE TABLE credit_accounts (
+  org_id     text PRIMARY KEY REFERENCES organisations (id),
+  available  integer NOT NULL DEFAULT 0 CHECK (available >= 0),
+  reserved   integer NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  consumed   integer NOT NULL DEFAULT 0 CHECK (consumed >= 0)
+);
+
+CREATE TABLE credit_ledger (
+  seq        bigserial PRIMARY KEY,
+  org_id     text NOT NULL REFERENCES organisations (id),
+  at         timestamptz NOT NULL,
+  kind       text NOT NULL CHECK (kind IN ('added', 'reserved', 'consumed', 'released')),
+  amount     integer NOT NULL CHECK (amount > 0),
+  order_ref  text,
+  actor      text NOT NULL
+);
+CREATE INDEX credit_ledger_org ON credit_ledger (org_id, seq);
+`,
+  },
 ];

@@ -609,3 +609,59 @@ export type EnrolmentMailKind = keyof EnrolmentMailParams;
 export interface EnrolmentMailer {
   send<K extends EnrolmentMailKind>(kind: K, ctx: ReplyContext, params: EnrolmentMailParams[K], replyToken?: string): Promise<string>;
 }
+
+// ---------------------------------------------------------------- journey B: organisations and credits
+
+export type OrganisationPhase = 'primary' | 'secondary' | 'other';
+
+export interface Organisation {
+  readonly id: string;
+  readonly name: string;
+  readonly phase: OrganisationPhase;
+  readonly domains: readonly { readonly domain: string; readonly schoolOwned: boolean }[];
+  readonly requesters: readonly string[];
+  readonly contacts: readonly string[];
+  readonly createdAt: Date;
+}
+
+export interface CreditBalance {
+  /** Credits that can still be reserved by a new order. */
+  readonly available: number;
+  /** Held for rows of placed orders not yet decided. */
+  readonly reserved: number;
+  /** Spent on approved rows. */
+  readonly consumed: number;
+}
+
+export type CreditEntryKind = 'added' | 'reserved' | 'consumed' | 'released';
+
+export interface CreditEntry {
+  readonly seq: number;
+  readonly at: Date;
+  readonly kind: CreditEntryKind;
+  readonly amount: number;
+  readonly orderRef: string | null;
+  readonly actor: string;
+}
+
+export interface OrganisationStore {
+  /** Inserts the organisation with its domains and people, atomically; throws ORG.* on a clash. */
+  add(org: Omit<Organisation, 'createdAt'>, audit: AuditEntry): Promise<void>;
+  get(id: string): Promise<Organisation | null>;
+  list(): Promise<Organisation[]>;
+  /** The organisation a mail domain belongs to. */
+  byDomain(domain: string): Promise<Organisation | null>;
+  /** The organisations where `email` is a requester or a contact. */
+  byPerson(email: string): Promise<{ org: Organisation; roles: ('requester' | 'contact')[] }[]>;
+}
+
+export interface CreditStore {
+  balance(orgId: string): Promise<CreditBalance>;
+  ledger(orgId: string, limit: number): Promise<CreditEntry[]>;
+  /**
+   * One change of the balance and its ledger row, atomically: `added` raises available,
+   * `reserved` moves available to reserved, `consumed` spends reserved, `released` moves
+   * reserved back. Null (and nothing changed) when the balance does not allow it.
+   */
+  change(req: { orgId: string; kind: CreditEntryKind; amount: number; orderRef: string | null; actor: string }, audit: AuditEntry): Promise<CreditBalance | null>;
+}

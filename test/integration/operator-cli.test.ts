@@ -94,6 +94,22 @@ describe.skipIf(!peersPresent('redis-server', 'swaks'))('operator commands while
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"not-an-address" is not a mail address');
     expect(bad.stderr).toContain('"EE0931" is not a letter and four digits');
+    // journey B's organisations and credits, the same way
+    const org = await cli('org', 'add', '--name', 'Oakfield Primary', '--phase', 'primary', '--domain', 'oakfield.sch.example', '--domain', 'pupils.example', '--school-owned', 'pupils.example', '--requester', 'office@oakfield.sch.example', '--contact', 'head@oakfield.sch.example', '--contact', 'deputy@oakfield.sch.example');
+    expect(org.code, org.stderr).toBe(0);
+    expect(org.stdout.trim()).toBe('oakfield-primary');
+    expect((await cli('credits', 'add', 'oakfield-primary', '30')).stderr).toContain('Oakfield Primary: 30 available, 0 reserved, 0 consumed.');
+    const shownOrg = await cli('org', 'show', 'Oakfield Primary');
+    expect(shownOrg.stdout).toContain('pupils.example (school-owned: not eligible)');
+    expect(shownOrg.stdout).toContain('credits     30 available');
+    const ledger = await cli('credits', 'show', 'oakfield-primary');
+    expect(ledger.stdout).toMatch(/added\s+30\s+-\s+operator:cli/);
+    const badOrg = await cli('org', 'add', '--name', 'Elm', '--phase', 'nursery', '--domain', 'elm.example', '--requester', 'x@elsewhere.example', '--contact', 'y@elm.example');
+    expect(badOrg.code).toBe(2);
+    expect(badOrg.stderr).toContain('Phase "nursery" is not one of primary, secondary, other');
+    expect(badOrg.stderr).toContain("Requester x@elsewhere.example is not at one of the organisation's domains");
+    expect((await cli('org', 'list')).stdout).toMatch(/^oakfield-primary\s+primary\s+Oakfield Primary/m);
+
     const unknown = await cli('show', 'R-AAAAAAAAAA');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No request R-AAAAAAAAAA');
