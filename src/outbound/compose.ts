@@ -137,6 +137,7 @@ export function createComposer(opts: ComposerOptions): Composer {
         headers,
         text: input.mail.text,
         html: input.mail.html,
+        ...(input.mail.attachments?.length ? { attachments: input.mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })) } : {}),
         // nodemailer writes "X-Mailca-ID"; keep the project's spelling (names are case-insensitive anyway).
         normalizeHeaderKey: (key: string) => (key.toLowerCase() === 'x-mailca-id' ? 'X-Mailca-Id' : key),
         newline: 'win',

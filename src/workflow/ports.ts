@@ -306,6 +306,8 @@ export interface RenderedMail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** Files sent with the mail (e.g. an order form); content is never logged. */
+  readonly attachments?: readonly { readonly filename: string; readonly contentType: string; readonly content: Buffer }[];
 }
 
 export interface OutboundMessage {

@@ -67,6 +67,16 @@ describe('compose', () => {
     expect(raw.toString('latin1')).not.toMatch(/^X-Mailer:/im);
   });
 
+  it('attaches files as given (an order form), and none when there are none', async () => {
+    const content = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 1, 2, 255]);
+    const type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const c = createComposer({ mailDomain: 'ca.example.org', clock });
+    const p = await simpleParser(await c.compose({ ...base, mail: { ...mail, attachments: [{ filename: 'order-form.xlsx', contentType: type, content }] } }));
+    expect(p.attachments.map((a) => [a.filename, a.contentType, a.content.equals(content)])).toEqual([['order-form.xlsx', type, true]]);
+    expect(p.text).toBe(mail.text);
+    expect((await simpleParser(await c.compose(base))).attachments).toEqual([]);
+  });
+
   it('threads a reply and adds Re: once', async () => {
     const c = createComposer({ mailDomain: 'ca.example.org', clock });
     const p = await simpleParser(await c.compose({ ...base, subject: 'Re: my request', reply: { inReplyTo: '<p@x>', references: ['<r@x>', '<p@x>'] } }));
