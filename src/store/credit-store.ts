@@ -1,6 +1,6 @@
 import type { Clock, CreditBalance, CreditEntry, CreditEntryKind, CreditStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
-import { type Db, type Row, toDate } from './db.js';
+import { type Db, type Row, type Sql, toDate } from './db.js';
 
 /**
  * How each kind of entry moves the balance. Each is one UPDATE guarded by a WHERE that
@@ -16,6 +16,15 @@ const MOVES: Record<CreditEntryKind, { set: string; guard: string }> = {
 
 const balanceOf = (r: Row): CreditBalance => ({ available: Number(r.available), reserved: Number(r.reserved), consumed: Number(r.consumed) });
 
+/** One move of the balance and its ledger row, inside the caller's transaction; null when the balance does not allow it. */
+export async function moveCredits(tx: Sql, at: Date, req: { orgId: string; kind: CreditEntryKind; amount: number; orderRef: string | null; actor: string }): Promise<CreditBalance | null> {
+  const move = MOVES[req.kind];
+  const rows = await tx.query(`UPDATE credit_accounts SET ${move.set} WHERE org_id = $1 AND ${move.guard} RETURNING available, reserved, consumed`, [req.orgId, req.amount]);
+  if (!rows[0]) return null;
+  await tx.query('INSERT INTO credit_ledger (org_id, at, kind, amount, order_ref, actor) VALUES ($1, $2, $3, $4, $5, $6)', [req.orgId, at, req.kind, req.amount, req.orderRef, req.actor]);
+  return balanceOf(rows[0]);
+}
+
 export function createCreditStore(db: Db, clock: Clock): CreditStore {
   return {
     async balance(orgId) {
@@ -29,14 +38,11 @@ export function createCreditStore(db: Db, clock: Clock): CreditStore {
       );
     },
     change(req, audit) {
-      const move = MOVES[req.kind];
       return db.transaction(async (tx) => {
         const now = clock.now();
-        const rows = await tx.query(`UPDATE credit_accounts SET ${move.set} WHERE org_id = $1 AND ${move.guard} RETURNING available, reserved, consumed`, [req.orgId, req.amount]);
-        if (!rows[0]) return null;
-        await tx.query('INSERT INTO credit_ledger (org_id, at, kind, amount, order_ref, actor) VALUES ($1, $2, $3, $4, $5, $6)', [req.orgId, now, req.kind, req.amount, req.orderRef, req.actor]);
-        await appendAudit(tx, now, { ...audit, details: { ...audit.details, kind: req.kind, amount: req.amount, orderRef: req.orderRef } });
-        return balanceOf(rows[0]);
+        const balance = await moveCredits(tx, now, req);
+        if (balance) await appendAudit(tx, now, { ...audit, details: { ...audit.details, kind: req.kind, amount: req.amount, orderRef: req.orderRef } });
+        return balance;
       });
     },
   };

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { CaStore, Clock, CreditStore, EnrolmentStore, OrganisationStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
 import { createOrganisationStore } from './organisation-store.js';
 import { createCreditStore } from './credit-store.js';
+import { createOrderStore } from './order-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -28,6 +29,7 @@ export interface Store {
   readonly pickups: PickupStore;
   readonly organisations: OrganisationStore;
   readonly credits: CreditStore;
+  readonly orders: OrderStore;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     pickups: createPickupStore(db, opts.clock),
     organisations: createOrganisationStore(db, opts.clock),
     credits: createCreditStore(db, opts.clock),
+    orders: createOrderStore(db, opts.clock),
     close: () => db.close(),
   };
 }

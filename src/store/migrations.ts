@@ -250,4 +250,44 @@ CREATE TABLE credit_ledger (
 CREATE INDEX credit_ledger_org ON credit_ledger (org_id, seq);
 `,
   },
+  {
+    version: 5,
+    name: 'orders',
+    sql: `
+-- Journey B orders: a draft per upload thread (a corrected form replaces its rows), placed
+-- by CONFIRM (credits reserved in the same transaction), decided row by row.
+CREATE TABLE orders (
+  id              text PRIMARY KEY,
+  org_id          text NOT NULL REFERENCES organisations (id),
+  state           text NOT NULL CHECK (state IN ('draft', 'cancelled', 'placed', 'decided')),
+  requested_by    text NOT NULL,
+  thread_id       text,
+  inbound_id      text NOT NULL,
+  smime_type      text NOT NULL CHECK (smime_type IN ('mailbox', 'sponsor')),
+  duration_years  integer NOT NULL CHECK (duration_years BETWEEN 1 AND 3),
+  created_at      timestamptz NOT NULL,
+  updated_at      timestamptz NOT NULL,
+  placed_at       timestamptz
+);
+CREATE UNIQUE INDEX orders_inbound ON orders (inbound_id);
+CREATE INDEX orders_org ON orders (org_id, created_at);
+
+-- One row per registrant. The shared password is kept only as a slow hash.
+CREATE TABLE order_rows (
+  order_id              text NOT NULL REFERENCES orders (id),
+  line                  integer NOT NULL CHECK (line >= 1),
+  sheet_row             integer NOT NULL,
+  first_name            text NOT NULL,
+  last_name             text NOT NULL,
+  email                 text NOT NULL,
+  shared_password_hash  text NOT NULL,
+  state                 text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+  decided_by            text,
+  decided_at            timestamptz,
+  reason                text,
+  PRIMARY KEY (order_id, line)
+);
+CREATE INDEX order_rows_email ON order_rows (email);
+`,
+  },
 ];

@@ -667,3 +667,67 @@ export interface CreditStore {
    */
   change(req: { orgId: string; kind: CreditEntryKind; amount: number; orderRef: string | null; actor: string }, audit: AuditEntry): Promise<CreditBalance | null>;
 }
+
+// ---------------------------------------------------------------- journey B: orders
+
+export type OrderState = 'draft' | 'cancelled' | 'placed' | 'decided';
+export type OrderRowState = 'pending' | 'approved' | 'rejected';
+
+export interface OrderRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly state: OrderState;
+  readonly requestedBy: string;
+  readonly threadId: string | null;
+  /** The upload the rows came from (a corrected form replaces them). */
+  readonly inboundId: string;
+  readonly smimeType: 'mailbox' | 'sponsor';
+  readonly durationYears: 1 | 2 | 3;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly placedAt: Date | null;
+}
+
+export interface OrderRowRecord {
+  readonly orderId: string;
+  /** 1-based line number the contacts decide by (`APPROVE 1,3-5`). */
+  readonly line: number;
+  /** The worksheet row it came from. */
+  readonly sheetRow: number;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly sharedPasswordHash: string;
+  readonly state: OrderRowState;
+  readonly decidedBy: string | null;
+  readonly decidedAt: Date | null;
+  readonly reason: string | null;
+}
+
+export type NewOrderRow = Pick<OrderRowRecord, 'sheetRow' | 'firstName' | 'lastName' | 'email' | 'sharedPasswordHash'>;
+
+export interface OrderStore {
+  /**
+   * Stores a draft, or replaces the rows of `replaces` (a draft of the same requester),
+   * atomically; once per inbound message (a retried job gets the order it stored).
+   */
+  saveDraft(draft: { id: string; replaces: string | null; orgId: string; requestedBy: string; threadId: string | null; inboundId: string; smimeType: 'mailbox' | 'sponsor'; durationYears: 1 | 2 | 3; rows: readonly NewOrderRow[] }, audit: AuditEntry): Promise<OrderRecord>;
+  get(id: string): Promise<OrderRecord | null>;
+  rows(orderId: string): Promise<OrderRowRecord[]>;
+  /** draft → cancelled; null when it was not a draft. */
+  cancel(id: string, audit: AuditEntry): Promise<OrderRecord | null>;
+  /**
+   * draft → placed, reserving one credit per row in the same transaction. `no-credit`
+   * when the balance does not allow it (nothing changes), `not-draft` when it was placed
+   * or cancelled before.
+   */
+  place(id: string, actor: string, audit: AuditEntry): Promise<{ ok: true; order: OrderRecord } | { ok: false; why: 'no-credit' | 'not-draft' }>;
+  /**
+   * Decides the pending rows among `lines`: approved rows consume their reserved credit,
+   * rejected rows release it, each row once (the first decision wins), in one transaction.
+   * Returns which lines this call decided and which were decided already.
+   */
+  decideRows(req: { orderId: string; lines: readonly number[]; decision: 'approved' | 'rejected'; by: string; reason: string | null }, audit: AuditEntry): Promise<{ decided: number[]; already: OrderRowRecord[]; order: OrderRecord }>;
+  /** Mailboxes with a pending or approved row in a placed order (so not ordered twice). */
+  openMailboxes(orgId: string): Promise<Set<string>>;
+}
