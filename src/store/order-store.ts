@@ -1,7 +1,7 @@
 import type { Clock, OrderRecord, OrderRowRecord, OrderRowState, OrderState, OrderStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
 import { moveCredits } from './credit-store.js';
-import { type Db, type Row, toDate } from './db.js';
+import { type Db, type Row, toBuffer, toDate } from './db.js';
 
 function orderFrom(r: Row): OrderRecord {
   return {
@@ -27,7 +27,7 @@ function rowFrom(r: Row): OrderRowRecord {
     firstName: String(r.first_name),
     lastName: String(r.last_name),
     email: String(r.email),
-    sharedPasswordHash: String(r.shared_password_hash),
+    sealedSharedPassword: toBuffer(r.sealed_shared_password),
     state: r.state as OrderRowState,
     decidedBy: (r.decided_by as string | null) ?? null,
     decidedAt: r.decided_at == null ? null : toDate(r.decided_at),
@@ -68,14 +68,14 @@ export function createOrderStore(db: Db, clock: Clock): OrderStore {
         }
         const id = String(order.id);
         for (const [i, r] of d.rows.entries()) {
-          await tx.query('INSERT INTO order_rows (order_id, line, sheet_row, first_name, last_name, email, shared_password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          await tx.query('INSERT INTO order_rows (order_id, line, sheet_row, first_name, last_name, email, sealed_shared_password) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
             id,
             i + 1,
             r.sheetRow,
             r.firstName,
             r.lastName,
             r.email,
-            r.sharedPasswordHash,
+            r.sealedSharedPassword,
           ]);
         }
         await appendAudit(tx, now, { ...audit, subject: id, details: { ...audit.details, rows: d.rows.length, replaced: order.id === d.replaces } });

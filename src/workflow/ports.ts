@@ -697,14 +697,15 @@ export interface OrderRowRecord {
   readonly firstName: string;
   readonly lastName: string;
   readonly email: string;
-  readonly sharedPasswordHash: string;
+  /** Sealed with the KeyVault, context `order-row:<order id>:<sheet row>`. Secret. */
+  readonly sealedSharedPassword: Buffer;
   readonly state: OrderRowState;
   readonly decidedBy: string | null;
   readonly decidedAt: Date | null;
   readonly reason: string | null;
 }
 
-export type NewOrderRow = Pick<OrderRowRecord, 'sheetRow' | 'firstName' | 'lastName' | 'email' | 'sharedPasswordHash'>;
+export type NewOrderRow = Pick<OrderRowRecord, 'sheetRow' | 'firstName' | 'lastName' | 'email' | 'sealedSharedPassword'>;
 
 export interface OrderStore {
   /**

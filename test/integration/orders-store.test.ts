@@ -10,7 +10,7 @@ import { BACKENDS, dropSchema, freshSchemaName } from '../helpers/backends.js';
 
 const clock = { now: () => new Date() };
 const audit = (action: string) => ({ actor: 'test', action, subject: 'x' });
-const rowsOf = (n: number, tag = 'a') => Array.from({ length: n }, (_, i) => ({ sheetRow: 8 + i, firstName: `F${i}`, lastName: `L${i}`, email: `${tag}${i}@oakfield.sch.example`, sharedPasswordHash: `scrypt$hash${i}` }));
+const rowsOf = (n: number, tag = 'a') => Array.from({ length: n }, (_, i) => ({ sheetRow: 8 + i, firstName: `F${i}`, lastName: `L${i}`, email: `${tag}${i}@oakfield.sch.example`, sealedSharedPassword: Buffer.from(`sealed-${i}`) }));
 
 describe.each(BACKENDS)('orders on $name', (backend) => {
   let store: Store | undefined;
