@@ -21,9 +21,14 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js
 import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
 import { createReplyBudget } from './jobs/reply-budget.js';
 import type { Logger } from './log.js';
-import { createEnrolmentMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
+import { createEnrolmentMailer, createOrderMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
 import { createSpool } from './store/index.js';
-import { createMailTemplates, journeyATemplates } from './templates/index.js';
+import { createMailTemplates, journeyATemplates, journeyBTemplates, renderOrderForm } from './templates/index.js';
+import { readOrderForm } from './inbound/order-form-reader.js';
+import type { OrderDeps } from './workflow/order-deps.js';
+import { createOrderReplyHandlers } from './workflow/order-replies.js';
+import { createOrderIntake } from './workflow/submit-order.js';
+import { DEFAULT_MAX_ROWS } from './domain/order-rows.js';
 import { wire, type WireOptions, type Wired } from './wiring.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
 import type { JobQueue, MailTransport } from './workflow/ports.js';
@@ -99,6 +104,24 @@ export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, l
   };
 }
 
+/** Journey B's order use-case dependencies. */
+export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger): OrderDeps {
+  return {
+    organisations: wired.store.organisations,
+    credits: wired.store.credits,
+    orders: wired.store.orders,
+    ca: wired.ca,
+    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
+    mail: createOrderMailer(mailerDepsFor(config, wired, jobs), journeyBTemplates),
+    forms: { render: renderOrderForm, read: (file) => readOrderForm(file) },
+    vault: wired.vault,
+    formSecret: wired.formSecret,
+    clock: wired.clock,
+    maxRows: DEFAULT_MAX_ROWS,
+    log: log.child({ subsystem: 'orders' }),
+  };
+}
+
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
   const roles = opts.roles ?? ROLES;
   const cleanups: (() => Promise<void>)[] = [];
@@ -141,7 +164,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // Step 4a: journey A (enrolment, approval, pickup, activation)
     const enrolment = enrolmentDepsFor(config, wired, jobs, log);
     const tokens = enrolment.tokens;
-    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
+    // Step 4b: journey B (orders)
+    const orders = orderDepsFor(config, wired, jobs, log);
+    const orderIntake = createOrderIntake(orders);
+    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
 
     // Step 4b: intake
     const intake = createIntake({
@@ -156,7 +182,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       replyCap: config.replyCap,
       log: log.child({ subsystem: 'intake' }),
       replyHandlers,
-      addressHandlers: { enrol: createEnrolmentIntake(enrolment) },
+      addressHandlers: { enrol: createEnrolmentIntake(enrolment), smime: orderIntake.handler },
       onBounce: async (outboundId, inboundId) => {
         const known = await wired.store.outbound.markBounced(outboundId, wired.clock.now(), inboundId);
         // the operator sees bounces of mailca's own mail (PRODUCT.md, "No loops")

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCaCrypto, createKeyVault, createSlowHash, loadOrCreateDevMasterKey, parseMasterKey } from './ca/index.js';
 import { derivePickupSecret } from './domain/pickup-credentials.js';
+import { deriveFormSecret } from './domain/order-form-marker.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
@@ -20,6 +21,8 @@ export interface Wired {
   readonly tokenSecret: Uint8Array;
   /** HMAC key for pickup links, PINs and form tickets, derived from the master key. */
   readonly pickupSecret: Uint8Array;
+  /** HMAC key for the order form's version marker, derived from the master key. */
+  readonly formSecret: Uint8Array;
   readonly hash: SlowHash;
   readonly clock: Clock;
   readonly random: Randomness;
@@ -69,5 +72,5 @@ export async function wire(config: Config, log: Logger, opts: WireOptions = {}):
     random,
     pki: { baseUrl: config.pkiUrl, organization: config.caOrganization },
   });
-  return { store, ca, vault, tokenSecret: deriveTokenSecret(masterKey), pickupSecret: derivePickupSecret(masterKey), hash: createSlowHash(), clock, random, close: () => store.close() };
+  return { store, ca, vault, tokenSecret: deriveTokenSecret(masterKey), pickupSecret: derivePickupSecret(masterKey), formSecret: deriveFormSecret(masterKey), hash: createSlowHash(), clock, random, close: () => store.close() };
 }

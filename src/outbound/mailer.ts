@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { base32Lower } from '../domain/base32.js';
 import { MailcaError } from '../domain/errors.js';
 import { parseAddress, replyAddress, verpAddress } from '../domain/mail-address.js';
-import type { Clock, EnrolmentMailer, EnrolmentMailKind, EnrolmentMailParams, JobQueue, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
+import type { Clock, EnrolmentMailer, EnrolmentMailParams, JobQueue, OrderMailer, OrderMailParams, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
 import { createComposer, type DkimConfig } from './compose.js';
 
 /** What the templates are told about this instance. */
@@ -123,10 +123,16 @@ export function createMailer(deps: MailerDeps): Mailer {
   };
 }
 
-/** Journey A's templates by kind (src/templates' `journeyATemplates`, handed over by main.ts). */
-export type EnrolmentTemplates = { readonly [K in EnrolmentMailKind]: (params: MailSiteInfo & EnrolmentMailParams[K]) => RenderedMail };
+/** Templates by kind for a family of mails (journey A's, journey B's), handed over by main.ts. */
+export type TemplatesFor<P> = { readonly [K in keyof P]: (params: MailSiteInfo & P[K]) => RenderedMail };
 
-export function createEnrolmentMailer(deps: MailerDeps, templates: EnrolmentTemplates): EnrolmentMailer {
+/** Journey A's templates by kind (src/templates' `journeyATemplates`). */
+export type EnrolmentTemplates = TemplatesFor<EnrolmentMailParams>;
+/** Journey B's templates by kind (src/templates' `journeyBTemplates`). */
+export type OrderTemplates = TemplatesFor<OrderMailParams>;
+
+/** A mailer for a family of mails: `send(kind, ctx, params, replyToken?)` renders and queues one. */
+export function createKindMailer<P>(deps: MailerDeps, templates: TemplatesFor<P>): { send<K extends keyof P & string>(kind: K, ctx: ReplyContext, params: P[K], replyToken?: string): Promise<string> } {
   const out = createOutboundQueue(deps);
   const site: MailSiteInfo = { mailDomain: deps.mailDomain.toLowerCase(), publicUrl: deps.publicUrl.replace(/\/+$/, '') };
   return {
@@ -141,4 +147,12 @@ export function createEnrolmentMailer(deps: MailerDeps, templates: EnrolmentTemp
       });
     },
   };
+}
+
+export function createEnrolmentMailer(deps: MailerDeps, templates: EnrolmentTemplates): EnrolmentMailer {
+  return createKindMailer(deps, templates);
+}
+
+export function createOrderMailer(deps: MailerDeps, templates: OrderTemplates): OrderMailer {
+  return createKindMailer(deps, templates);
 }

@@ -92,6 +92,12 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
       return rows[0] ? certificateFrom(rows[0]) : null;
     },
 
+    async liveSmimeMailboxes(emails, now) {
+      if (emails.length === 0) return new Set();
+      const rows = await db.query(`SELECT DISTINCT email FROM certificates WHERE email = ANY($1::text[]) AND status = 'issued' AND profile IN ('smime', 'smime-sponsor') AND not_after > $2`, [[...emails], now]);
+      return new Set(rows.map((r) => String(r.email)));
+    },
+
     async byRequest(requestRef) {
       const rows = await db.query(`SELECT * FROM certificates WHERE request_ref = $1 AND status <> 'failed'`, [requestRef]);
       return rows[0] ? certificateFrom(rows[0]) : null;

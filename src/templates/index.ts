@@ -3,6 +3,8 @@ export { renderReplyRefused, REPLY_REFUSALS, type RefusalReason, type ReplyRefus
 export { renderServiceUnavailable, type ServiceUnavailableParams } from './service-unavailable.js';
 export { escapeHtml, type MailSite } from './layout.js';
 export { journeyATemplates } from './journey-a.js';
+export { journeyBTemplates } from './journey-b.js';
+export { renderOrderForm } from './order-form.js';
 export type { RenderedMail } from './rendered-mail.js';
 
 import { renderHelp } from './help.js';

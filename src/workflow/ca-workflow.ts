@@ -58,6 +58,7 @@ export function createCaWorkflow(deps: CaDeps) {
     },
 
     describe: (der: Buffer) => deps.inspector.describe(der),
+    liveSmimeMailboxes: (emails: readonly string[]) => deps.store.liveSmimeMailboxes(emails.map((e) => e.toLowerCase()), deps.clock.now()),
     generateKey: (type: Parameters<CaDeps['keys']['generate']>[0]) => deps.keys.generate(type),
     spkiOf: (pkcs8: Buffer) => deps.keys.spkiOf(pkcs8),
     readCsr: (csr: Buffer, minRsaBits: number) => deps.keys.readCsr(csr, minRsaBits),

@@ -214,6 +214,8 @@ export interface CaStore {
   completeIssuance(cert: IssuedCertificate, audit: AuditEntry): Promise<void>;
   abandonSerial(serial: string, audit: AuditEntry): Promise<void>;
   certificate(serial: string): Promise<CertificateRecord | null>;
+  /** Which of `emails` hold an issued, unexpired S/MIME certificate (lowercase). */
+  liveSmimeMailboxes(emails: readonly string[], now: Date): Promise<Set<string>>;
   /** The live (reserved, issued or revoked) certificate made for a request, if any. */
   byRequest(requestRef: string): Promise<CertificateRecord | null>;
   /** Marks an issued certificate active; null when it is unknown or not issued. */
@@ -697,7 +699,7 @@ export interface OrderRowRecord {
   readonly firstName: string;
   readonly lastName: string;
   readonly email: string;
-  /** Sealed with the KeyVault, context `order-row:<order id>:<sheet row>`. Secret. */
+  /** Sealed with the KeyVault, context `order-row:<order's inbound id>:<sheet row>`. Secret. */
   readonly sealedSharedPassword: Buffer;
   readonly state: OrderRowState;
   readonly decidedBy: string | null;
@@ -731,4 +733,100 @@ export interface OrderStore {
   decideRows(req: { orderId: string; lines: readonly number[]; decision: 'approved' | 'rejected'; by: string; reason: string | null }, audit: AuditEntry): Promise<{ decided: number[]; already: OrderRowRecord[]; order: OrderRecord }>;
   /** Mailboxes with a pending or approved row in a placed order (so not ordered twice). */
   openMailboxes(orgId: string): Promise<Set<string>>;
+}
+
+/** A file sent with a mail. */
+export interface MailAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+/** One row of an order as mails list it (never the shared password). */
+export interface OrderLine {
+  readonly line: number;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+}
+
+/** What each journey B order mail says (the templates add the site). */
+export interface OrderMailParams {
+  /** The form for a known requester (one attachment per organisation they order for). */
+  readonly orderForm: { readonly organisations: readonly string[]; readonly maxRows: number; readonly attachments: readonly MailAttachment[] };
+  /** smime@ from someone who is not a registered requester. */
+  readonly orderUnknownSender: { readonly sender: string };
+  /** The attachment could not be used at all (not a workbook, a zip bomb, macros, several files…). */
+  readonly orderRefused: { readonly reason: string };
+  /**
+   * The checked upload: counts, credit, every problem (with its cell), and the annotated
+   * workbook when rows are wrong. `ref` is null when nothing could be stored (order
+   * fields wrong); then the requester must send a corrected form to smime@ again.
+   */
+  readonly orderSummary: {
+    readonly ref: string | null;
+    readonly organisation: string;
+    readonly smimeType: string | null;
+    readonly durationYears: number | null;
+    readonly totalRows: number;
+    readonly goodRows: number;
+    readonly badRows: number;
+    readonly creditsNeeded: number;
+    readonly creditsAvailable: number;
+    /** "Row 9, Registrant Email: …" or "Duration: …", at most 50; `more` counts the rest. */
+    readonly problems: readonly string[];
+    readonly more: number;
+    /** True when CONFIRM can place the order now (rows to order and enough credit). */
+    readonly canConfirm: boolean;
+    readonly replaced: boolean;
+    readonly attachments: readonly MailAttachment[];
+  };
+  readonly orderPlaced: { readonly ref: string; readonly organisation: string; readonly rows: number; readonly contacts: readonly string[] };
+  readonly orderCancelled: { readonly ref: string };
+  /** CONFIRM when the credit no longer covers the rows (credits were used meanwhile). */
+  readonly orderNoCredit: { readonly ref: string; readonly creditsNeeded: number; readonly creditsAvailable: number };
+  /** To each management contact: the rows and how to decide them. */
+  readonly orderApprovalRequest: { readonly ref: string; readonly organisation: string; readonly requestedBy: string; readonly smimeType: string; readonly durationYears: number; readonly lines: readonly OrderLine[] };
+  /** To the contact who replied: what their reply decided, and what others had decided first. */
+  readonly orderRowsDecided: {
+    readonly ref: string;
+    readonly decision: 'approved' | 'rejected';
+    readonly decided: readonly number[];
+    readonly already: readonly { readonly line: number; readonly state: string; readonly by: string | null }[];
+    /** Lines named in the reply that the order does not have. */
+    readonly unknown: readonly number[];
+    readonly pending: number;
+  };
+  /** To the requester: the outcome of rows as they are decided. */
+  readonly orderOutcome: { readonly ref: string; readonly rows: readonly (OrderLine & { readonly state: 'approved' | 'rejected'; readonly reason: string | null; readonly by: string })[]; readonly pending: number };
+}
+
+export type OrderMailKind = keyof OrderMailParams;
+
+export interface OrderMailer {
+  send<K extends OrderMailKind>(kind: K, ctx: ReplyContext, params: OrderMailParams[K], replyToken?: string): Promise<string>;
+}
+
+/** An order form as read back: strings only; a formula cell is flagged and has no value. */
+export type OrderFormRead =
+  | {
+      readonly ok: true;
+      readonly marker: string | null;
+      readonly order: { readonly organisation: string; readonly phase: string; readonly type: string; readonly duration: string };
+      readonly rows: readonly { readonly row: number; readonly values: readonly string[]; readonly formulas: readonly boolean[] }[];
+    }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** Writes the order form (fresh, or annotated with problems) and reads uploads safely. */
+export interface OrderFormFiles {
+  render(p: {
+    readonly organisation: string;
+    readonly phase: 'primary' | 'secondary' | 'other';
+    readonly marker: string;
+    readonly maxRows: number;
+    readonly order?: { readonly type?: string; readonly duration?: string };
+    readonly rows?: readonly { readonly row: number; readonly values: readonly string[] }[];
+    readonly problems?: readonly { readonly row: number; readonly column: number; readonly field?: 'type' | 'duration' | 'phase'; readonly message: string }[];
+  }): Promise<Buffer>;
+  read(file: Buffer): Promise<OrderFormRead>;
 }

@@ -140,6 +140,10 @@ export function createIntake(deps: IntakeDeps) {
       await deps.mailer.replyRefused(reply('refused'), check.why);
       return `REPLY.${check.why.toUpperCase().replace(/-/g, '_')}`;
     }
+    const handler = deps.replyHandlers.get(check.token.purpose);
+    if (handler?.upload && message.attachments.length > 0 && (await handler.upload({ token: check.token, from: message.from[0]!, inboundId, reply: reply('decision'), message }))) {
+      return 'REPLY.UPLOAD';
+    }
     const line = firstCommandLine(message.text);
     let command;
     try {
@@ -148,7 +152,6 @@ export function createIntake(deps: IntakeDeps) {
       log.info({ inboundId, err: { message: (err as Error).message } }, 'reply command not understood');
       command = null;
     }
-    const handler = deps.replyHandlers.get(check.token.purpose);
     if (!command || command.verb === null || !handler) {
       await deps.mailer.replyRefused(reply('refused'), handler ? 'no-command' : 'token-unknown');
       return handler ? 'REPLY.NO_COMMAND' : 'REPLY.NO_HANDLER';

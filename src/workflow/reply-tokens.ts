@@ -6,7 +6,7 @@
  */
 import type { Command } from '../domain/reply-command.js';
 import { createReplyToken, REPLY_TOKEN_RANDOM_BYTES, verifyReplyToken } from '../domain/reply-token.js';
-import type { AuthResult, Clock, Randomness, ReplyContext, ReplyRefusal, ReplyTokenRecord, ReplyTokenStore } from './ports.js';
+import type { AuthResult, Clock, ParsedMessage, Randomness, ReplyContext, ReplyRefusal, ReplyTokenRecord, ReplyTokenStore } from './ports.js';
 
 export interface IssueTokenRequest {
   readonly purpose: string;
@@ -20,6 +20,11 @@ export interface ReplyHandler {
   /** True when this command uses the token up (decisions do; STATUS does not). */
   consumes(command: Command): boolean;
   handle(req: { readonly token: ReplyTokenRecord; readonly command: Command; readonly from: string; readonly inboundId: string; readonly reply: ReplyContext }): Promise<void>;
+  /**
+   * A reply that carries files (a corrected order form): true when the handler took it,
+   * false to read the reply's command as usual. The token is not used up by it.
+   */
+  upload?(req: { readonly token: ReplyTokenRecord; readonly from: string; readonly inboundId: string; readonly reply: ReplyContext; readonly message: ParsedMessage }): Promise<boolean>;
 }
 
 export type ReplyCheck = { readonly ok: true; readonly token: ReplyTokenRecord } | { readonly ok: false; readonly why: ReplyRefusal };
