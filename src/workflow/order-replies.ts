@@ -33,7 +33,9 @@ async function orderStatus(deps: OrderDeps, o: OrderRecord, reply: ReplyContext)
 export function createOrderReplyHandlers(deps: OrderDeps, intake: OrderIntake): Map<string, ReplyHandler> {
   // ---------------------------------------------------------------- the requester
   const draft: ReplyHandler = {
-    consumes: (c) => c.verb === 'CONFIRM' || c.verb === 'CANCEL',
+    // not used up: CONFIRM may be sent again after credits were added (the no-credit mail
+    // says so), and the draft's state decides what a repeated CONFIRM or CANCEL does
+    consumes: () => false,
     async upload({ token, from, inboundId, reply, message }) {
       const files = formAttachments(message);
       if (files.length === 0) return false;
