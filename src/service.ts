@@ -12,6 +12,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { classifyRecipient } from './domain/mail-address.js';
 import { journeyARoutes } from './http/journey-a-routes.js';
+import { journeyBRoutes } from './http/journey-b-routes.js';
+import { createRegistrants, type Registrants } from './workflow/registrants.js';
 import { createHttpServer, healthRoutes, type HttpServer, type Route } from './http/server.js';
 import { createAuthenticator, type DnsResolver } from './inbound/authenticator.js';
 import { createImapPoller, parseImapUrl, type ImapPoller } from './inbound/imap-poller.js';
@@ -119,6 +121,7 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     clock: wired.clock,
     maxRows: DEFAULT_MAX_ROWS,
     log: log.child({ subsystem: 'orders' }),
+    jobs,
   };
 }
 
@@ -167,6 +170,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // Step 4b: journey B (orders)
     const orders = orderDepsFor(config, wired, jobs, log);
     const orderIntake = createOrderIntake(orders);
+    const registrants: Registrants = createRegistrants({ ...orders, registrants: wired.store.registrants, issuing: wired.ca, jobs, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl });
     const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
 
     // Step 4b: intake
@@ -209,12 +213,18 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
           issue: async (p) => {
             await issueEnrolment(enrolment, p.enrolmentId);
           },
+          invite: async (p) => {
+            await registrants.invite(p.orderId, p.line);
+          },
+          'issue-smime': async (p) => {
+            await registrants.issue(p.orderId, p.line);
+          },
           housekeeping: async () => {
             const n = await expirePickups(enrolment);
             if (n > 0) log.info({ subsystem: 'enrolment', expired: n }, 'pickup links expired; their keys destroyed');
           },
         },
-        { intake: 4, send: 8, issue: 2, housekeeping: 1, ...opts.concurrency },
+        { intake: 4, send: 8, issue: 2, housekeeping: 1, invite: 4, 'issue-smime': 4, ...opts.concurrency },
       );
       // pickup links expire on time: checked at start and every ten minutes (idempotent,
       // so several worker processes doing it is harmless)
@@ -304,6 +314,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         ),
         redis: await jobs.ping(),
       }));
+      routes.push(...journeyBRoutes({ registrants, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
       httpPort = (await http.start()).port;

@@ -38,3 +38,13 @@ export function pickupCredentials(secret: Uint8Array, enrolmentId: string, seria
 export function pickupTokenHash(token: string): string {
   return createHash('sha256').update(token.toLowerCase(), 'utf8').digest('hex');
 }
+
+/**
+ * A 128-bit link token for another page of the same kind (journey B's set-up and
+ * collection links), derived the same way: a retried job mails the link it stored the
+ * hash of. `label` keeps the kinds apart.
+ */
+export function linkToken(secret: Uint8Array, label: string, parts: readonly (string | number)[]): string {
+  const mac = createHmac('sha256', secret).update([label, ...parts.map(String)].join('\0')).digest();
+  return base32Lower(mac.subarray(0, 16)).slice(0, 26);
+}

@@ -4,58 +4,15 @@
  * anything (mail scanners prefetch links). The pickup token travels in the path, so
  * every answer says `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CaWorkflow } from '../workflow/ca-workflow.js';
 import type { PickupService } from '../workflow/collect-certificate.js';
 import type { CertificateRecord } from '../workflow/ports.js';
 import { renderCaPage } from './pages/ca-page.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
+import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
 import { sendText, type Route } from './server.js';
-
-const MAX_FORM_BYTES = 16 * 1024;
-
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'x-robots-tag': 'noindex, nofollow',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
-function sendPage(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, PAGE_HEADERS);
-  res.end(html);
-}
-
-function sendFile(res: ServerResponse, body: Buffer, type: string, filename?: string): void {
-  res.writeHead(200, {
-    'content-type': type,
-    'content-length': String(body.length),
-    'cache-control': filename ? 'no-store' : 'public, max-age=3600',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    ...(filename ? { 'content-disposition': `attachment; filename="${filename}"` } : {}),
-  });
-  res.end(body);
-}
-
-/** Reads an application/x-www-form-urlencoded body of at most 16 KiB. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
 
 const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
@@ -67,12 +24,7 @@ export function certificateStatus(c: CertificateRecord, now: Date): 'issued' | '
 }
 
 export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; csrfSecret: Uint8Array; now: () => Date; log: Logger }): Route[] {
-  const csrfFor = (token: string): string => createHmac('sha256', deps.csrfSecret).update(`csrf\0${token}`).digest('base64url');
-  const csrfOk = (token: string, got: string | null): boolean => {
-    const want = Buffer.from(csrfFor(token));
-    const g = Buffer.from(got ?? '');
-    return want.length === g.length && timingSafeEqual(want, g);
-  };
+  const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);
   const badForm = (res: ServerResponse): void =>
     sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and fill in the form again.'], status: 'error' }));
 

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { isMailcaError } from '../domain/errors.js';
 import type { JobName, JobPayloads, JobQueue } from '../workflow/ports.js';
 
-export const JOB_NAMES: readonly JobName[] = ['intake', 'send', 'issue', 'housekeeping'];
+export const JOB_NAMES: readonly JobName[] = ['intake', 'send', 'issue', 'housekeeping', 'invite', 'issue-smime'];
 
 /** Retry policy per queue: intake retries for ~1 hour, outbound mail for ~1 day. */
 const RETRIES: Record<JobName, { attempts: number; delayMs: number }> = {
@@ -19,6 +19,8 @@ const RETRIES: Record<JobName, { attempts: number; delayMs: number }> = {
   send: { attempts: 16, delayMs: 5_000 },
   issue: { attempts: 12, delayMs: 2_000 },
   housekeeping: { attempts: 3, delayMs: 10_000 },
+  invite: { attempts: 12, delayMs: 2_000 },
+  'issue-smime': { attempts: 12, delayMs: 2_000 },
 };
 
 export interface JobContext {

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import type { CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
 import { createOrganisationStore } from './organisation-store.js';
 import { createCreditStore } from './credit-store.js';
 import { createOrderStore } from './order-store.js';
+import { createRegistrantStore } from './registrant-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -30,6 +31,7 @@ export interface Store {
   readonly organisations: OrganisationStore;
   readonly credits: CreditStore;
   readonly orders: OrderStore;
+  readonly registrants: RegistrantStore;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     organisations: createOrganisationStore(db, opts.clock),
     credits: createCreditStore(db, opts.clock),
     orders: createOrderStore(db, opts.clock),
+    registrants: createRegistrantStore(db, opts.clock),
     close: () => db.close(),
   };
 }

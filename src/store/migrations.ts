@@ -292,4 +292,32 @@ CREATE TABLE order_rows (
 CREATE INDEX order_rows_email ON order_rows (email);
 `,
   },
+  {
+    version: 6,
+    name: 'registrants',
+    sql: `
+-- Journey B step 4: each approved row's registrant. Their link tokens are kept as SHA-256,
+-- their password and challenge answer as slow hashes; the private key stays in escrow,
+-- sealed under the master key, for recovery by the organisation (PRODUCT.md step 5).
+CREATE TABLE registrants (
+  order_id               text NOT NULL,
+  line                   integer NOT NULL,
+  email                  text NOT NULL,
+  state                  text NOT NULL DEFAULT 'invited' CHECK (state IN ('invited', 'set-up', 'issued', 'locked')),
+  invite_token_hash      text NOT NULL UNIQUE,
+  collect_token_hash     text UNIQUE,
+  failed_attempts        integer NOT NULL DEFAULT 0,
+  password_hash          text,
+  challenge_question     text,
+  challenge_answer_hash  text,
+  serial                 text REFERENCES certificates (serial),
+  sealed_key             bytea,
+  collected_at           timestamptz,
+  created_at             timestamptz NOT NULL,
+  updated_at             timestamptz NOT NULL,
+  PRIMARY KEY (order_id, line),
+  FOREIGN KEY (order_id, line) REFERENCES order_rows (order_id, line)
+);
+`,
+  },
 ];

@@ -1,4 +1,5 @@
 /** Journey B's templates by mail kind (the keys of `OrderMailParams` in src/workflow/ports.ts). */
+import { renderRegistrantInvite, renderRegistrantReady } from './registrant-mails.js';
 import { renderOrderApprovalRequest } from './order-approval-request.js';
 import { renderOrderCancelled } from './order-cancelled.js';
 import { renderOrderFormMail } from './order-form-mail.js';
@@ -21,6 +22,8 @@ export const journeyBTemplates = {
   orderApprovalRequest: renderOrderApprovalRequest,
   orderRowsDecided: renderOrderRowsDecided,
   orderOutcome: renderOrderOutcome,
+  registrantInvite: renderRegistrantInvite,
+  registrantReady: renderRegistrantReady,
 } as const;
 
 export { renderOrderApprovalRequest, type OrderApprovalRequestParams } from './order-approval-request.js';
@@ -34,3 +37,4 @@ export { renderOrderRowsDecided, type OrderRowsDecidedParams } from './order-row
 export { renderOrderSummary, type OrderSummaryParams } from './order-summary.js';
 export { renderOrderUnknownSender, type OrderUnknownSenderParams } from './order-unknown-sender.js';
 export type { MailAttachment, OrderLine } from './order-parts.js';
+export { renderRegistrantInvite, renderRegistrantReady, type RegistrantInviteParams, type RegistrantReadyParams } from './registrant-mails.js';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { base32Lower } from '../domain/base32.js';
 import type { CaWorkflow } from './ca-workflow.js';
-import type { Clock, CreditStore, KeyVault, OrderFormFiles, OrderMailer, OrderRecord, OrderStore, OrganisationStore, ReplyContext } from './ports.js';
+import type { Clock, CreditStore, JobQueue, KeyVault, OrderFormFiles, OrderMailer, OrderRecord, OrderStore, OrganisationStore, ReplyContext } from './ports.js';
 import type { ReplyTokens } from './reply-tokens.js';
 
 export interface OrderDeps {
@@ -23,6 +23,8 @@ export interface OrderDeps {
   readonly clock: Clock;
   readonly maxRows: number;
   readonly log: Logger;
+  /** Queues the registrants' invitations when rows are approved. */
+  readonly jobs: JobQueue;
 }
 
 export const ORDER_PURPOSE = {

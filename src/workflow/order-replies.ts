@@ -99,6 +99,9 @@ export function createOrderReplyHandlers(deps: OrderDeps, intake: OrderIntake): 
       const after = await deps.orders.rows(o.id);
       const pending = after.filter((x) => x.state === 'pending').length;
       await deps.mail.send('orderRowsDecided', answer(reply), { ref: o.id, decision, decided: r.decided, already: r.already.map((a) => ({ line: a.line, state: a.state, by: a.decidedBy })), unknown, pending });
+      if (decision === 'approved') {
+        for (const line of r.decided) await deps.jobs.enqueue('invite', { v: 1, orderId: o.id, line }, `invite-${o.id}-${line}`);
+      }
       if (r.decided.length > 0) {
         const outcome = after
           .filter((x) => r.decided.includes(x.line))

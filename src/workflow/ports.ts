@@ -355,6 +355,10 @@ export interface JobPayloads {
   readonly send: { readonly v: 1; readonly outboundId: string };
   /** Issue the certificate of an approved enrolment. */
   readonly issue: { readonly v: 1; readonly enrolmentId: string };
+  /** Mail an approved order row's registrant their link. */
+  readonly invite: { readonly v: 1; readonly orderId: string; readonly line: number };
+  /** Make a set-up registrant's key (into escrow) and certificate. */
+  readonly 'issue-smime': { readonly v: 1; readonly orderId: string; readonly line: number };
   /** Periodic: expire pickup links (and destroy their keys). */
   readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' };
 }
@@ -797,6 +801,10 @@ export interface OrderMailParams {
     readonly unknown: readonly number[];
     readonly pending: number;
   };
+  /** To a registrant of an approved row: the link to set up their certificate. */
+  readonly registrantInvite: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string };
+  /** To a registrant: the certificate is made; the link to collect it. */
+  readonly registrantReady: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string; readonly serial: string; readonly notAfter: Date };
   /** To the requester: the outcome of rows as they are decided. */
   readonly orderOutcome: { readonly ref: string; readonly rows: readonly (OrderLine & { readonly state: 'approved' | 'rejected'; readonly reason: string | null; readonly by: string })[]; readonly pending: number };
 }
@@ -829,4 +837,45 @@ export interface OrderFormFiles {
     readonly problems?: readonly { readonly row: number; readonly column: number; readonly field?: 'type' | 'duration' | 'phase'; readonly message: string }[];
   }): Promise<Buffer>;
   read(file: Buffer): Promise<OrderFormRead>;
+}
+
+// ---------------------------------------------------------------- journey B: registrants
+
+export type RegistrantState = 'invited' | 'set-up' | 'issued' | 'locked';
+
+export interface RegistrantRecord {
+  readonly orderId: string;
+  readonly line: number;
+  readonly email: string;
+  readonly state: RegistrantState;
+  readonly inviteTokenHash: string;
+  readonly collectTokenHash: string | null;
+  readonly failedAttempts: number;
+  readonly passwordHash: string | null;
+  readonly challengeQuestion: string | null;
+  readonly challengeAnswerHash: string | null;
+  readonly serial: string | null;
+  /** The escrowed private key, sealed (context `escrow:<order>:<line>`). */
+  readonly sealedKey: Buffer | null;
+  readonly collectedAt: Date | null;
+}
+
+export interface RegistrantStore {
+  /** Inserts unless the row has one; returns the one stored. */
+  invite(r: { orderId: string; line: number; email: string; inviteTokenHash: string }, audit: AuditEntry): Promise<RegistrantRecord>;
+  get(orderId: string, line: number): Promise<RegistrantRecord | null>;
+  byInviteToken(hash: string): Promise<RegistrantRecord | null>;
+  byCollectToken(hash: string): Promise<RegistrantRecord | null>;
+  /** Counts a wrong secret; locks at `limit`. */
+  recordFailure(orderId: string, line: number, limit: number, audit: AuditEntry): Promise<RegistrantRecord>;
+  resetFailures(orderId: string, line: number): Promise<void>;
+  /** invited → set-up with the password and challenge; null when not invited any more. */
+  setUp(orderId: string, line: number, s: { passwordHash: string; question: string; answerHash: string }, audit: AuditEntry): Promise<RegistrantRecord | null>;
+  /** Stores the escrowed key once (a retry keeps the first). */
+  escrow(orderId: string, line: number, sealedKey: Buffer): Promise<RegistrantRecord>;
+  /** set-up → issued with the serial and the collection token. */
+  issued(orderId: string, line: number, r: { serial: string; collectTokenHash: string }, audit: AuditEntry): Promise<RegistrantRecord | null>;
+  /** A new password (forgot password, after the challenge answer). */
+  resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
+  collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;
 }

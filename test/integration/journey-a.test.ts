@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
@@ -22,13 +23,6 @@ import { createOperator } from '../../src/workflow/operator.js';
 const PHRASE = 'tangerine orbit 1843 lantern';
 const FILE_PASSWORD = 'violet-harbour-compass-71';
 const haveAll = peersPresent('redis-server', 'openssl', 'chromium');
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
   let h: JourneyHarness;

@@ -6,12 +6,18 @@
  * moment — and the credit ledger adds up. Real SMTP both ways, DMARC required, on PGlite
  * and PostgreSQL.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { run } from '../helpers/exec.js';
 import { peersPresent } from '../helpers/peers.js';
+import { launchChromium } from '../helpers/browser.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
 
 const REQUESTER = `office@${PEOPLE}`;
@@ -67,19 +73,95 @@ async function fill(form: Buffer, rows: string[][], order = { type: 'mailbox', d
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('journey B ordering on $name', (backend) => {
+describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKENDS)('journey B on $name', (backend) => {
   let h: JourneyHarness;
+  let browser: Browser;
 
   beforeAll(async () => {
     h = await startJourneyHarness(backend);
+    browser = await launchChromium();
     const orgs = createOrganisations(h.service.wired.store);
     await orgs.add({ name: 'Oakfield Primary', phase: 'primary', domains: [PEOPLE, PUPILS], schoolOwned: [PUPILS], requesters: [REQUESTER], contacts: [HEAD, DEPUTY] }, 'test');
     await orgs.addCredits('oakfield-primary', '10', 'test');
   }, 120_000);
 
   afterAll(async () => {
+    await browser?.close();
     await h?.stop();
   }, 60_000);
+
+  /** A registrant sets up and collects in Chromium, by the labels; returns the downloaded PKCS#12. */
+  async function setUpAndCollect(email: string, shared: string, password: string, dir: string, opts: { forget?: boolean } = {}): Promise<string> {
+    const invite = await h.mailTo(email, /S\/MIME certificate from/i);
+    const setupUrl = /http:\/\/127\.0\.0\.1:\d+\/smime\/[a-z2-7]{26}/.exec(invite.parsed.text!)![0];
+    const page = await browser.newPage({ acceptDownloads: true });
+    await page.goto(setupUrl);
+    // one wrong shared password first: told how many tries are left
+    await page.getByLabel('Registrant Email', { exact: true }).fill(email);
+    await page.getByLabel('Shared password', { exact: true }).fill(`${shared}x`);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/4 tries are left/);
+    await page.getByLabel('Registrant Email', { exact: true }).fill(email);
+    await page.getByLabel('Shared password', { exact: true }).fill(shared);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByLabel('Confirm password', { exact: true }).fill(password);
+    await page.getByLabel('Challenge question', { exact: true }).fill('Name of my first teacher?');
+    await page.getByLabel('Challenge answer', { exact: true }).fill('Miss Honey');
+    await page.getByRole('button', { name: /make my certificate/i }).click();
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/we will mail you/i);
+
+    const ready = await h.mailTo(email, /ready to collect/i, 60_000);
+    const collectUrl = /http:\/\/127\.0\.0\.1:\d+\/collect\/[a-z2-7]{26}/.exec(ready.parsed.text!)![0];
+    await page.goto(collectUrl);
+    let filePassword = password;
+    if (opts.forget) {
+      // forgot the password: the challenge answer sets a new one
+      await page.getByLabel('Mail address', { exact: true }).fill(email);
+      await page.getByRole('button', { name: /challenge question/i }).click();
+      await expect.poll(() => page.locator('main').innerText()).toContain('Name of my first teacher?');
+      filePassword = `${password}-renewed`;
+      await page.getByLabel('Challenge answer', { exact: true }).fill('  miss honey ');
+      await page.getByLabel('New password', { exact: true }).fill(filePassword);
+      await page.getByLabel('Confirm password', { exact: true }).fill(filePassword);
+      await page.getByRole('button', { name: /new password/i }).click();
+      await expect.poll(() => page.locator('main').innerText()).toMatch(/password is changed/i);
+      await page.goto(collectUrl);
+    }
+    await page.getByLabel('Registrant Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(filePassword);
+    await page.getByLabel(/Modern/).check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /download certificate/i }).click()]);
+    const p12 = join(dir, `${email}.p12`);
+    await download.saveAs(p12);
+    await page.close();
+    writeFileSync(join(dir, `${email}.pw`), filePassword);
+    return p12;
+  }
+
+  /** The PKCS#12 opens with its password, and its certificate signs/verifies and encrypts/decrypts with openssl cms. */
+  async function cmsRoundTrip(p12: string, pwFile: string, dir: string, email: string): Promise<void> {
+    const cert = join(dir, `${email}.cert.pem`);
+    const key = join(dir, `${email}.key.pem`);
+    for (const [args, out] of [[['-nokeys', '-clcerts'], cert], [['-nocerts', '-noenc'], key]] as const) {
+      const r = await run('openssl', ['pkcs12', '-in', p12, '-passin', `file:${pwFile}`, ...args, '-out', out]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const subject = await run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']);
+    expect(subject.stdout).toContain(`email:${email}`);
+    const msg = join(dir, 'msg.txt');
+    writeFileSync(msg, `Hello from ${email}\n`);
+    const signed = join(dir, `${email}.signed`);
+    expect((await run('openssl', ['cms', '-sign', '-in', msg, '-signer', cert, '-inkey', key, '-certfile', join(dir, 'issuing.pem'), '-out', signed])).code).toBe(0);
+    const verified = await run('openssl', ['cms', '-verify', '-in', signed, '-CAfile', join(dir, 'root.pem'), '-certfile', join(dir, 'issuing.pem'), '-purpose', 'smimesign']);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain(`Hello from ${email}`);
+    const enc = join(dir, `${email}.enc`);
+    expect((await run('openssl', ['cms', '-encrypt', '-aes256', '-in', msg, '-out', enc, cert])).code).toBe(0);
+    const dec = await run('openssl', ['cms', '-decrypt', '-in', enc, '-recip', cert, '-inkey', key]);
+    expect(dec.code, dec.stderr).toBe(0);
+    expect(dec.stdout.replace(/\r\n/g, '\n')).toBe(`Hello from ${email}\n`); // S/MIME text is canonical CRLF
+  }
 
   const attachmentOf = (m: CaughtMail): Buffer => {
     const a = m.parsed.attachments.find((x) => x.contentType === XLSX);
@@ -164,5 +246,30 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('journey B orderin
     const told = outcomes.map((m) => m.parsed.text ?? '').join('\n');
     for (const p of [`ada@${PEOPLE}`, `alan@${PEOPLE}`, `grace@${PEOPLE}`, `emmy@${PEOPLE}`]) expect(told).toContain(p);
     expect(told).toContain('left school');
-  }, 240_000);
+
+    // Step 6: the three approved registrants set up and collect in Chromium; the rejected one hears nothing
+    const dir = mkdtempSync(join(tmpdir(), 'mailca-registrants-'));
+    const chain = await (await fetch(`http://127.0.0.1:${h.service.httpPort}/ca/chain.pem`)).text();
+    const [issuingPem, rootPem] = chain.split(/(?<=-----END CERTIFICATE-----\n)/);
+    writeFileSync(join(dir, 'issuing.pem'), issuingPem!);
+    writeFileSync(join(dir, 'root.pem'), rootPem!);
+    const who = [
+      [`ada@${PEOPLE}`, 'amber-falcon-river-7', 'glass-otter-lantern-31', false],
+      [`alan@${PEOPLE}`, 'cobalt-meadow-lark-2', 'copper-willow-harbor-58', true],
+      [`emmy@${PEOPLE}`, 'juniper-canyon-fox-4', 'quiet-ember-valley-76', false],
+    ] as const;
+    for (const [email, shared, password, forget] of who) {
+      const p12 = await setUpAndCollect(email, shared, password, dir, { forget });
+      await cmsRoundTrip(p12, join(dir, `${email}.pw`), dir, email);
+    }
+    await h.settled();
+    expect(h.catcher.messages.filter((m) => m.envelope.to.includes(`grace@${PEOPLE}`))).toHaveLength(0);
+    // the keys are in escrow, sealed; the certificates are recorded for the rows
+    const escrow = await h.service.wired.store.db.query(`SELECT line, state, serial IS NOT NULL AS has_cert, sealed_key IS NOT NULL AS escrowed, collected_at IS NOT NULL AS collected FROM registrants WHERE order_id = $1 ORDER BY line`, [ref]);
+    expect(escrow).toEqual([1, 2, 4].map((line) => ({ line, state: 'issued', has_cert: true, escrowed: true, collected: true })));
+    const passwords = who.flatMap(([, shared, password]) => [shared, password]);
+    const dump = JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM registrants')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM order_rows')) + h.logLines.join('');
+    for (const secret of passwords) expect(dump).not.toContain(secret);
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
 });

@@ -160,7 +160,7 @@ describe('every journey B mail', () => {
     // parameters differ from the ports ones, fails the typecheck.
     const t: { readonly [K in OrderMailKind]: (p: MailSiteInfo & OrderMailParams[K]) => PortsRenderedMail } = journeyBTemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender'].sort(),
+      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady'].sort(),
     );
     // And the other way round: each template's parameters are exactly the ports ones.
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -175,6 +175,8 @@ describe('every journey B mail', () => {
       orderApprovalRequest: true,
       orderRowsDecided: true,
       orderOutcome: true,
+      registrantInvite: true,
+      registrantReady: true,
     };
     expect(Object.values(same).every((v) => v)).toBe(true);
     const line: PortsLine = lines[0]!;
@@ -443,5 +445,18 @@ describe('order-outcome', () => {
     const m = renderOrderOutcome({ ...outcome, rows: [{ ...outcome.rows[0]!, firstName: '<script>x</script>', lastName: 'A & B' }] });
     expect(m.html).not.toContain('<script>');
     expect(m.html).toContain('&lt;script&gt;x&lt;/script&gt; A &amp; B');
+  });
+
+  it('tells a registrant where to set up, and then where to collect, escaping what they typed', () => {
+    const invite = journeyBTemplates.registrantInvite({ ...site, ref, organisation: 'Oak & Elm', firstName: '<Ada>', url: 'https://ca.example.org/smime/abc' });
+    expect(invite.subject).toContain(`[${ref}]`);
+    expect(invite.text).toContain('https://ca.example.org/smime/abc');
+    expect(invite.text).toContain('shared password');
+    expect(invite.html).toContain('&lt;Ada&gt;');
+    expect(invite.html).toContain('Oak &amp; Elm');
+    const ready = journeyBTemplates.registrantReady({ ...site, ref, organisation: 'Oak', firstName: 'Ada', url: 'https://ca.example.org/collect/xyz', serial: '0a1b', notAfter: new Date('2028-11-23T00:00:00Z') });
+    expect(ready.text).toContain('https://ca.example.org/collect/xyz');
+    expect(ready.text).toContain('23 November 2028');
+    expect(ready.text).toMatch(/forgot/i);
   });
 });

@@ -67,7 +67,7 @@ export interface PasswordFormParams {
   readonly minLength: number;
 }
 
-function detailsList(d: CertificateDetails): string {
+export function detailsList(d: CertificateDetails): string {
   return `<dl>
 <dt>Subject</dt>
 <dd>${escapeHtml(d.subject)}</dd>

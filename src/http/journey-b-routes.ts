@@ -1,0 +1,61 @@
+/**
+ * Journey B on the web: the registrant sets up at /smime/<token> and collects at
+ * /collect/<token> (with "forgot password"). GETs change nothing (mail scanners prefetch
+ * links); every POST carries a CSRF value bound to the link.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { RegistrantPage, Registrants } from '../workflow/registrants.js';
+import { renderPickupMessage } from './pages/pickup-pages.js';
+import { renderCollectForm, renderForgotForm, renderSetupForm, renderVerifyForm } from './pages/smime-pages.js';
+import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
+import type { Route } from './server.js';
+
+export function journeyBRoutes(deps: { registrants: Registrants; csrfSecret: Uint8Array; log: Logger }): Route[] {
+  const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);
+  const smime = (t: string): string => `/smime/${encodeURIComponent(t)}`;
+  const collect = (t: string): string => `/collect/${encodeURIComponent(t)}`;
+
+  function show(res: ServerResponse, token: string, p: RegistrantPage): void {
+    const csrf = csrfFor(token);
+    const error = 'error' in p && p.error ? { error: p.error } : {};
+    switch (p.kind) {
+      case 'message':
+        return sendPage(res, p.httpStatus, renderPickupMessage(p));
+      case 'verify-form':
+        return sendPage(res, 200, renderVerifyForm({ action: smime(token), csrf, ...error }));
+      case 'setup-form':
+        return sendPage(res, 200, renderSetupForm({ action: `${smime(token)}/setup`, csrf, ticket: p.ticket, minLength: p.minLength, ...error }));
+      case 'collect-form':
+        return sendPage(res, 200, renderCollectForm({ action: collect(token), forgotAction: `${collect(token)}/forgot`, csrf, details: p.details, ...error }));
+      case 'forgot-form':
+        return sendPage(res, 200, renderForgotForm({ action: `${collect(token)}/reset`, csrf, ticket: p.ticket, question: p.question, minLength: p.minLength, ...error }));
+      case 'file':
+        res.on('finish', () => void p.done().catch((err: unknown) => deps.log.error({ err }, 'after a certificate download')));
+        return sendFile(res, p.body, p.contentType, p.filename);
+    }
+  }
+
+  /** A POST: the form read and its CSRF value checked, then `act`. */
+  const post =
+    (act: (token: string, form: URLSearchParams) => Promise<RegistrantPage>): Route['handler'] =>
+    async (req, res, params) => {
+      const token = params.token ?? '';
+      const form = await readForm(req);
+      if (!form || !csrfOk(token, form.get('csrf'))) {
+        return sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and fill in the form again.'], status: 'error' }));
+      }
+      show(res, token, await act(token, form));
+    };
+  const v = (f: URLSearchParams, k: string): string => f.get(k) ?? '';
+
+  return [
+    { method: 'GET', path: '/smime/:token', handler: async (_req, res, p) => show(res, p.token ?? '', await deps.registrants.setupView(p.token ?? '')) },
+    { method: 'POST', path: '/smime/:token', handler: post((t, f) => deps.registrants.verify(t, v(f, 'email'), v(f, 'shared'))) },
+    { method: 'POST', path: '/smime/:token/setup', handler: post((t, f) => deps.registrants.setUp(t, { ticket: v(f, 'ticket'), password: v(f, 'password'), confirm: v(f, 'confirm'), question: v(f, 'question'), answer: v(f, 'answer') })) },
+    { method: 'GET', path: '/collect/:token', handler: async (_req, res, p) => show(res, p.token ?? '', await deps.registrants.collectView(p.token ?? '')) },
+    { method: 'POST', path: '/collect/:token', handler: post((t, f) => deps.registrants.download(t, { email: v(f, 'email'), password: v(f, 'password'), format: v(f, 'format') })) },
+    { method: 'POST', path: '/collect/:token/forgot', handler: post((t, f) => deps.registrants.forgot(t, v(f, 'email'))) },
+    { method: 'POST', path: '/collect/:token/reset', handler: post((t, f) => deps.registrants.reset(t, { ticket: v(f, 'ticket'), answer: v(f, 'answer'), password: v(f, 'password'), confirm: v(f, 'confirm') })) },
+  ];
+}

@@ -1,0 +1,92 @@
+import type { Clock, RegistrantRecord, RegistrantState, RegistrantStore } from '../workflow/ports.js';
+import { appendAudit } from './audit-log.js';
+import { type Db, type Row, toBuffer, toDate } from './db.js';
+
+function registrantFrom(r: Row): RegistrantRecord {
+  const text = (v: unknown): string | null => (v == null ? null : String(v));
+  return {
+    orderId: String(r.order_id),
+    line: Number(r.line),
+    email: String(r.email),
+    state: r.state as RegistrantState,
+    inviteTokenHash: String(r.invite_token_hash),
+    collectTokenHash: text(r.collect_token_hash),
+    failedAttempts: Number(r.failed_attempts),
+    passwordHash: text(r.password_hash),
+    challengeQuestion: text(r.challenge_question),
+    challengeAnswerHash: text(r.challenge_answer_hash),
+    serial: text(r.serial),
+    sealedKey: r.sealed_key == null ? null : toBuffer(r.sealed_key),
+    collectedAt: r.collected_at == null ? null : toDate(r.collected_at),
+  };
+}
+
+export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
+  const get = async (orderId: string, line: number): Promise<RegistrantRecord | null> => {
+    const rows = await db.query('SELECT * FROM registrants WHERE order_id = $1 AND line = $2', [orderId, line]);
+    return rows[0] ? registrantFrom(rows[0]) : null;
+  };
+  /** One conditional update and its audit record, in a transaction. */
+  const update = (sql: string, params: unknown[], audit: Parameters<RegistrantStore['setUp']>[3] | null) =>
+    db.transaction(async (tx) => {
+      const now = clock.now();
+      const rows = await tx.query(sql.replaceAll('$NOW', `$${params.length + 1}`), [...params, now]);
+      if (rows[0] && audit) await appendAudit(tx, now, audit);
+      return rows[0] ? registrantFrom(rows[0]) : null;
+    });
+
+  return {
+    async invite(r, audit) {
+      await update(
+        `INSERT INTO registrants (order_id, line, email, invite_token_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $NOW, $NOW) ON CONFLICT (order_id, line) DO NOTHING RETURNING *`,
+        [r.orderId, r.line, r.email, r.inviteTokenHash],
+        audit,
+      );
+      return (await get(r.orderId, r.line))!;
+    },
+    get,
+    async byInviteToken(hash) {
+      const rows = await db.query('SELECT * FROM registrants WHERE invite_token_hash = $1', [hash]);
+      return rows[0] ? registrantFrom(rows[0]) : null;
+    },
+    async byCollectToken(hash) {
+      const rows = await db.query('SELECT * FROM registrants WHERE collect_token_hash = $1', [hash]);
+      return rows[0] ? registrantFrom(rows[0]) : null;
+    },
+    async recordFailure(orderId, line, limit, audit) {
+      const r = await update(
+        `UPDATE registrants SET failed_attempts = failed_attempts + 1, state = CASE WHEN failed_attempts + 1 >= $3 THEN 'locked' ELSE state END, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state <> 'locked' RETURNING *`,
+        [orderId, line, limit],
+        audit,
+      );
+      return r ?? (await get(orderId, line))!;
+    },
+    async resetFailures(orderId, line) {
+      await db.query(`UPDATE registrants SET failed_attempts = 0 WHERE order_id = $1 AND line = $2 AND state <> 'locked'`, [orderId, line]);
+    },
+    setUp(orderId, line, s, audit) {
+      return update(
+        `UPDATE registrants SET state = 'set-up', password_hash = $3, challenge_question = $4, challenge_answer_hash = $5, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'invited' RETURNING *`,
+        [orderId, line, s.passwordHash, s.question, s.answerHash],
+        audit,
+      );
+    },
+    async escrow(orderId, line, sealedKey) {
+      await db.query('UPDATE registrants SET sealed_key = COALESCE(sealed_key, $3), updated_at = $4 WHERE order_id = $1 AND line = $2', [orderId, line, sealedKey, clock.now()]);
+      return (await get(orderId, line))!;
+    },
+    issued(orderId, line, r, audit) {
+      return update(
+        `UPDATE registrants SET state = 'issued', serial = $3, collect_token_hash = $4, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'set-up' RETURNING *`,
+        [orderId, line, r.serial, r.collectTokenHash],
+        audit,
+      );
+    },
+    async resetPassword(orderId, line, passwordHash, audit) {
+      await update(`UPDATE registrants SET password_hash = $3, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' RETURNING *`, [orderId, line, passwordHash], audit);
+    },
+    async collected(orderId, line, at, audit) {
+      await update(`UPDATE registrants SET collected_at = COALESCE(collected_at, $3), updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line, at], audit);
+    },
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * Journey B step 4: each approved registrant sets up and collects their certificate.
+ *
+ * - `invite` job: the row's registrant gets a link `/smime/<token>`.
+ * - `/smime/<token>`: Registrant Email + Shared password (five wrong tries lock it), then
+ *   a password for the private key (>= 12 characters, not common) and a challenge question
+ *   and answer; both secrets are stored as slow hashes.
+ * - `issue-smime` job: the key is made and put into escrow (sealed under the master key)
+ *   before anything is signed; the certificate (`smime`, or `smime-sponsor` naming the
+ *   organisation) is issued once per row, valid for the order's duration capped at 825
+ *   days (CA/B Forum S/MIME BR 6.3.2); a second mail brings `/collect/<token>`.
+ * - `/collect/<token>`: email + password → the PKCS#12 (protected by that password) and
+ *   the chain; "forgot password" sets a new one after the challenge answer.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MailcaError } from '../domain/errors.js';
+import { checkFilePassword } from '../domain/password-policy.js';
+import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pickup-credentials.js';
+import type { CaWorkflow } from './ca-workflow.js';
+import { MIN_PKCS12_PASSWORD } from './ca-workflow.js';
+import { sharedPasswordContext, type OrderDeps } from './order-deps.js';
+import type { CertificateSummary, JobQueue, OrderRecord, OrderRowRecord, Pkcs12Format, RegistrantRecord, RegistrantStore, SlowHash } from './ports.js';
+
+export interface RegistrantDeps extends OrderDeps {
+  readonly registrants: RegistrantStore;
+  readonly issuing: Pick<CaWorkflow, 'generateKey' | 'spkiOf' | 'issueForRequest' | 'certificate' | 'caCertificates' | 'pkcs12' | 'describe'>;
+  readonly jobs: JobQueue;
+  readonly hash: SlowHash;
+  /** Derives link tokens and form tickets (the pickup secret of journey A). */
+  readonly linkSecret: Uint8Array;
+  readonly publicUrl: string;
+}
+
+/** Thrown when a job names a row that is not there (never retried). */
+const unknownRow = (orderId: string, line: number): MailcaError => new MailcaError({ code: 'ORDER.UNKNOWN_ROW', message: `Order ${orderId} has no row ${line}.`, permanent: true });
+
+export const REGISTRANT_ATTEMPTS = 5;
+const MAX_VALIDITY_DAYS = 825;
+const TICKET_TTL_MS = 15 * 60_000;
+const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
+/** Challenge answers compare without case and extra spaces ("Rex" = " rex "). */
+const normaliseAnswer = (a: string): string => a.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+export type RegistrantPage =
+  | { readonly kind: 'message'; readonly title: string; readonly paragraphs: readonly string[]; readonly status: 'info' | 'error'; readonly httpStatus: number }
+  | { readonly kind: 'verify-form'; readonly error?: string }
+  | { readonly kind: 'setup-form'; readonly ticket: string; readonly error?: string; readonly minLength: number }
+  | { readonly kind: 'collect-form'; readonly error?: string; readonly details: CertificateSummary }
+  | { readonly kind: 'forgot-form'; readonly ticket: string; readonly question: string; readonly error?: string; readonly minLength: number }
+  | { readonly kind: 'file'; readonly filename: string; readonly contentType: string; readonly body: Buffer; readonly done: () => Promise<void> };
+
+const message = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): RegistrantPage => ({ kind: 'message', title, paragraphs, status, httpStatus });
+const UNKNOWN = message('This link is not valid', ['The address may be incomplete: open the link from the mail again, or copy the whole address into the browser.'], 404);
+const LOCKED = message('This link is locked', [`It was locked after ${REGISTRANT_ATTEMPTS} wrong tries, to protect your certificate. Ask the person who ordered it at your organisation to contact us.`], 423);
+
+function equalSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a.normalize('NFC'), 'utf8');
+  const y = Buffer.from(b.normalize('NFC'), 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createRegistrants(deps: RegistrantDeps) {
+  const ticketMac = (kind: string, r: RegistrantRecord, expires: number): string => createHmac('sha256', deps.linkSecret).update(`${kind}\0${r.orderId}\0${r.line}\0${expires}`).digest('base64url');
+  const ticket = (kind: string, r: RegistrantRecord): string => {
+    const expires = deps.clock.now().getTime() + TICKET_TTL_MS;
+    return `${expires}.${ticketMac(kind, r, expires)}`;
+  };
+  const ticketOk = (kind: string, r: RegistrantRecord, t: string): boolean => {
+    const m = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(t);
+    if (!m || Number(m[1]) < deps.clock.now().getTime()) return false;
+    const want = Buffer.from(ticketMac(kind, r, Number(m[1])));
+    const got = Buffer.from(m[2]!);
+    return want.length === got.length && timingSafeEqual(want, got);
+  };
+
+  async function rowOf(r: { orderId: string; line: number }): Promise<{ order: OrderRecord; row: OrderRowRecord }> {
+    const order = await deps.orders.get(r.orderId);
+    const row = (await deps.orders.rows(r.orderId)).find((x) => x.line === r.line);
+    if (!order || !row) throw unknownRow(r.orderId, r.line);
+    return { order, row };
+  }
+
+  async function byInvite(token: string): Promise<RegistrantRecord | RegistrantPage> {
+    if (!PICKUP_TOKEN_PATTERN.test(token)) return UNKNOWN;
+    const r = await deps.registrants.byInviteToken(pickupTokenHash(token));
+    if (!r) return UNKNOWN;
+    if (r.state === 'locked') return LOCKED;
+    if (r.state !== 'invited') return message('Your certificate is on its way', ['This step is done. A mail brings the link to collect your certificate (check your spam folder too).'], 200, 'info');
+    return r;
+  }
+
+  async function byCollect(token: string): Promise<RegistrantRecord | RegistrantPage> {
+    if (!PICKUP_TOKEN_PATTERN.test(token)) return UNKNOWN;
+    const r = await deps.registrants.byCollectToken(pickupTokenHash(token));
+    if (!r) return UNKNOWN;
+    if (r.state === 'locked') return LOCKED;
+    return r;
+  }
+
+  const isPage = (x: RegistrantRecord | RegistrantPage): x is RegistrantPage => 'kind' in x;
+
+  async function wrong(r: RegistrantRecord, what: string): Promise<string | null> {
+    const after = await deps.registrants.recordFailure(r.orderId, r.line, REGISTRANT_ATTEMPTS, { actor: 'web:smime', action: 'registrant.wrong-secret', subject: `${r.orderId}:${r.line}`, details: { what } });
+    if (after.state === 'locked') return null;
+    const left = REGISTRANT_ATTEMPTS - after.failedAttempts;
+    return `${left} ${left === 1 ? 'try is' : 'tries are'} left before the link locks.`;
+  }
+
+  async function details(r: RegistrantRecord): Promise<CertificateSummary> {
+    const cert = (await deps.issuing.certificate(r.serial!))!;
+    return deps.issuing.describe(cert.certDer!);
+  }
+
+  return {
+    // ------------------------------------------------------------ jobs
+    /** The `invite` job: the link to set up, for an approved row (once). */
+    async invite(orderId: string, line: number): Promise<void> {
+      const { order, row } = await rowOf({ orderId, line });
+      if (row.state !== 'approved') return;
+      const token = linkToken(deps.linkSecret, 'smime-invite', [orderId, line]);
+      await deps.registrants.invite({ orderId, line, email: row.email, inviteTokenHash: pickupTokenHash(token) }, { actor: 'system:orders', action: 'registrant.invited', subject: `${orderId}:${line}`, details: { email: row.email } });
+      const org = (await deps.organisations.get(order.orgId))!;
+      await deps.mail.send('registrantInvite', { to: row.email, inReplyTo: null, references: [], subject: null, key: `${orderId}:${line}:invite` }, { ref: orderId, organisation: org.name, firstName: row.firstName, url: `${deps.publicUrl}/smime/${token}` });
+    },
+
+    /** The `issue-smime` job: key into escrow first, then the certificate once, then the collection mail. */
+    async issue(orderId: string, line: number): Promise<void> {
+      let r = await deps.registrants.get(orderId, line);
+      if (!r || (r.state !== 'set-up' && r.state !== 'issued')) return;
+      const { order, row } = await rowOf(r);
+      const org = (await deps.organisations.get(order.orgId))!;
+      if (r.state === 'set-up') {
+        // Step 1: the key, sealed into escrow before anything is signed (a retry reuses it)
+        if (!r.sealedKey) {
+          const key = await deps.issuing.generateKey('rsa-2048');
+          r = await deps.registrants.escrow(orderId, line, deps.vault.seal(key.pkcs8, escrowContext(orderId, line)));
+          key.pkcs8.fill(0);
+        }
+        const pkcs8 = deps.vault.open(r.sealedKey!, escrowContext(orderId, line));
+        const spki = deps.issuing.spkiOf(pkcs8);
+        pkcs8.fill(0);
+        // Step 2: the certificate, once per row
+        const issued = await deps.issuing.issueForRequest({
+          profile: order.smimeType === 'sponsor' ? 'smime-sponsor' : 'smime',
+          email: row.email,
+          name: `${row.firstName} ${row.lastName}`,
+          ...(order.smimeType === 'sponsor' ? { organization: org.name } : {}),
+          validityDays: Math.min(order.durationYears * 365, MAX_VALIDITY_DAYS),
+          spki,
+          actor: `order:${orderId}`,
+          requestRef: `order:${orderId}:${line}`,
+        });
+        // Step 3: set-up → issued, with the collection link's hash
+        const collect = linkToken(deps.linkSecret, 'smime-collect', [orderId, line, issued.serial]);
+        r = (await deps.registrants.issued(orderId, line, { serial: issued.serial, collectTokenHash: pickupTokenHash(collect) }, { actor: `order:${orderId}`, action: 'registrant.issued', subject: `${orderId}:${line}`, details: { serial: issued.serial } })) ?? (await deps.registrants.get(orderId, line))!;
+      }
+      // Step 4: the mail with the collection link (derived, so a retry mails the same one)
+      const serial = r.serial!;
+      const collect = linkToken(deps.linkSecret, 'smime-collect', [orderId, line, serial]);
+      const cert = (await deps.issuing.certificate(serial))!;
+      await deps.mail.send('registrantReady', { to: row.email, inReplyTo: null, references: [], subject: null, key: `${orderId}:${line}:ready:${serial}` }, { ref: orderId, organisation: org.name, firstName: row.firstName, url: `${deps.publicUrl}/collect/${collect}`, serial, notAfter: cert.notAfter! });
+    },
+
+    // ------------------------------------------------------------ /smime/<token>
+    async setupView(token: string): Promise<RegistrantPage> {
+      const r = await byInvite(token);
+      return isPage(r) ? r : { kind: 'verify-form' };
+    },
+
+    async verify(token: string, email: string, sharedPassword: string): Promise<RegistrantPage> {
+      const r = await byInvite(token);
+      if (isPage(r)) return r;
+      const { order, row } = await rowOf(r);
+      const shared = deps.vault.open(row.sealedSharedPassword, sharedPasswordContext(order.inboundId, row.sheetRow)).toString('utf8');
+      const ok = email.trim().toLowerCase() === r.email && equalSecret(sharedPassword, shared);
+      if (!ok) {
+        const left = await wrong(r, 'shared password');
+        return left === null ? LOCKED : { kind: 'verify-form', error: `The Registrant Email or the shared password is not right. ${left}` };
+      }
+      await deps.registrants.resetFailures(r.orderId, r.line);
+      return { kind: 'setup-form', ticket: ticket('setup', r), minLength: MIN_PKCS12_PASSWORD };
+    },
+
+    async setUp(token: string, form: { ticket: string; password: string; confirm: string; question: string; answer: string }): Promise<RegistrantPage> {
+      const r = await byInvite(token);
+      if (isPage(r)) return r;
+      if (!ticketOk('setup', r, form.ticket)) return { kind: 'verify-form', error: 'Please enter your Registrant Email and shared password again: the page was open too long.' };
+      const { row } = await rowOf(r);
+      const again = (error: string): RegistrantPage => ({ kind: 'setup-form', ticket: ticket('setup', r), minLength: MIN_PKCS12_PASSWORD, error });
+      const problem = checkFilePassword(form.password, { confirm: form.confirm, minLength: MIN_PKCS12_PASSWORD, personal: [row.firstName, row.lastName, row.email] });
+      if (problem) return again(problem);
+      const question = form.question.normalize('NFC').trim().replace(/\s+/g, ' ');
+      if (question.length < 5 || question.length > 200) return again('Write a challenge question of 5 to 200 characters, one only you can answer.');
+      const answer = normaliseAnswer(form.answer);
+      if ([...answer].length < 3) return again('The challenge answer needs at least 3 characters.');
+      if (answer === normaliseAnswer(form.password)) return again('The challenge answer must not be your password.');
+      const done = await deps.registrants.setUp(r.orderId, r.line, { passwordHash: await deps.hash.hash(form.password), question, answerHash: await deps.hash.hash(answer) }, { actor: 'web:smime', action: 'registrant.set-up', subject: `${r.orderId}:${r.line}` });
+      if (done) await deps.jobs.enqueue('issue-smime', { v: 1, orderId: r.orderId, line: r.line }, `issue-smime-${r.orderId}-${r.line}`);
+      return message('Thank you: we will mail you', ['Your key and certificate are being made. A mail brings the link to collect them, usually within a few minutes.', 'Keep your password safe: it protects your private key and the file you will download.'], 200, 'info');
+    },
+
+    // ------------------------------------------------------------ /collect/<token>
+    async collectView(token: string): Promise<RegistrantPage> {
+      const r = await byCollect(token);
+      return isPage(r) ? r : { kind: 'collect-form', details: await details(r) };
+    },
+
+    async download(token: string, form: { email: string; password: string; format: string }): Promise<RegistrantPage> {
+      const r = await byCollect(token);
+      if (isPage(r)) return r;
+      const ok = form.email.trim().toLowerCase() === r.email && r.passwordHash !== null && (await deps.hash.verify(form.password, r.passwordHash));
+      if (!ok) {
+        const left = await wrong(r, 'password');
+        return left === null ? LOCKED : { kind: 'collect-form', details: await details(r), error: `The mail address or the password is not right. ${left}` };
+      }
+      await deps.registrants.resetFailures(r.orderId, r.line);
+      const { row } = await rowOf(r);
+      const cert = (await deps.issuing.certificate(r.serial!))!;
+      const { root, issuing } = await deps.issuing.caCertificates();
+      const format: Pkcs12Format = form.format === 'compat' ? 'compat' : 'modern';
+      const pkcs8 = deps.vault.open(r.sealedKey!, escrowContext(r.orderId, r.line));
+      try {
+        const body = deps.issuing.pkcs12({ pkcs8, certDer: cert.certDer!, chain: [issuing, root] }, format, form.password, `${row.firstName} ${row.lastName}`);
+        return {
+          kind: 'file',
+          filename: `${row.email.replace(/[^a-z0-9.-]/gi, '_')}-${format}.p12`,
+          contentType: 'application/x-pkcs12',
+          body,
+          done: () => deps.registrants.collected(r.orderId, r.line, deps.clock.now(), { actor: 'web:collect', action: 'registrant.collected', subject: `${r.orderId}:${r.line}`, details: { serial: r.serial, format } }),
+        };
+      } finally {
+        pkcs8.fill(0);
+      }
+    },
+
+    /** Forgot password, step 1: the registrant's address, then their challenge question. */
+    async forgot(token: string, email: string): Promise<RegistrantPage> {
+      const r = await byCollect(token);
+      if (isPage(r)) return r;
+      if (email.trim().toLowerCase() !== r.email) {
+        const left = await wrong(r, 'email');
+        return left === null ? LOCKED : { kind: 'collect-form', details: await details(r), error: `That is not the mail address this link is for. ${left}` };
+      }
+      return { kind: 'forgot-form', ticket: ticket('forgot', r), question: r.challengeQuestion ?? '', minLength: MIN_PKCS12_PASSWORD };
+    },
+
+    /** Forgot password, step 2: the right answer sets the new password. */
+    async reset(token: string, form: { ticket: string; answer: string; password: string; confirm: string }): Promise<RegistrantPage> {
+      const r = await byCollect(token);
+      if (isPage(r)) return r;
+      if (!ticketOk('forgot', r, form.ticket)) return { kind: 'collect-form', details: await details(r), error: 'Please start again: the page was open too long.' };
+      const again = (error: string): RegistrantPage => ({ kind: 'forgot-form', ticket: ticket('forgot', r), question: r.challengeQuestion ?? '', minLength: MIN_PKCS12_PASSWORD, error });
+      if (!r.challengeAnswerHash || !(await deps.hash.verify(normaliseAnswer(form.answer), r.challengeAnswerHash))) {
+        const left = await wrong(r, 'challenge answer');
+        return left === null ? LOCKED : again(`That is not the answer you gave. ${left}`);
+      }
+      const { row } = await rowOf(r);
+      const problem = checkFilePassword(form.password, { confirm: form.confirm, minLength: MIN_PKCS12_PASSWORD, personal: [row.firstName, row.lastName, row.email] });
+      if (problem) return again(problem);
+      await deps.registrants.resetPassword(r.orderId, r.line, await deps.hash.hash(form.password), { actor: 'web:collect', action: 'registrant.password-reset', subject: `${r.orderId}:${r.line}` });
+      return message('Your password is changed', ['Go back to the collection link from the mail and download your certificate with the new password.'], 200, 'info');
+    },
+  };
+}
+
+export type Registrants = ReturnType<typeof createRegistrants>;
+
