@@ -313,6 +313,10 @@ CREATE TABLE registrants (
   serial                 text REFERENCES certificates (serial),
   sealed_key             bytea,
   collected_at           timestamptz,
+  -- orders of 2 and 3 years outlast one certificate (825 days at most): the reissue within
+  -- the term, without another credit, is due then (the lifecycle work carries it out)
+  reissue_due_at         timestamptz,
+  term_ends_at           timestamptz,
   created_at             timestamptz NOT NULL,
   updated_at             timestamptz NOT NULL,
   PRIMARY KEY (order_id, line),

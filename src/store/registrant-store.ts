@@ -18,6 +18,8 @@ function registrantFrom(r: Row): RegistrantRecord {
     serial: text(r.serial),
     sealedKey: r.sealed_key == null ? null : toBuffer(r.sealed_key),
     collectedAt: r.collected_at == null ? null : toDate(r.collected_at),
+    reissueDueAt: r.reissue_due_at == null ? null : toDate(r.reissue_due_at),
+    termEndsAt: r.term_ends_at == null ? null : toDate(r.term_ends_at),
   };
 }
 
@@ -77,8 +79,8 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
     },
     issued(orderId, line, r, audit) {
       return update(
-        `UPDATE registrants SET state = 'issued', serial = $3, collect_token_hash = $4, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'set-up' RETURNING *`,
-        [orderId, line, r.serial, r.collectTokenHash],
+        `UPDATE registrants SET state = 'issued', serial = $3, collect_token_hash = $4, reissue_due_at = $5, term_ends_at = $6, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'set-up' RETURNING *`,
+        [orderId, line, r.serial, r.collectTokenHash, r.reissueDueAt, r.termEndsAt],
         audit,
       );
     },

@@ -858,6 +858,9 @@ export interface RegistrantRecord {
   /** The escrowed private key, sealed (context `escrow:<order>:<line>`). */
   readonly sealedKey: Buffer | null;
   readonly collectedAt: Date | null;
+  /** When the next certificate of a 2- or 3-year subscription is due (null: none). */
+  readonly reissueDueAt: Date | null;
+  readonly termEndsAt: Date | null;
 }
 
 export interface RegistrantStore {
@@ -874,7 +877,7 @@ export interface RegistrantStore {
   /** Stores the escrowed key once (a retry keeps the first). */
   escrow(orderId: string, line: number, sealedKey: Buffer): Promise<RegistrantRecord>;
   /** set-up → issued with the serial and the collection token. */
-  issued(orderId: string, line: number, r: { serial: string; collectTokenHash: string }, audit: AuditEntry): Promise<RegistrantRecord | null>;
+  issued(orderId: string, line: number, r: { serial: string; collectTokenHash: string; reissueDueAt: Date | null; termEndsAt: Date }, audit: AuditEntry): Promise<RegistrantRecord | null>;
   /** A new password (forgot password, after the challenge answer). */
   resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
   collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;

@@ -37,6 +37,7 @@ const unknownRow = (orderId: string, line: number): MailcaError => new MailcaErr
 export const REGISTRANT_ATTEMPTS = 5;
 const MAX_VALIDITY_DAYS = 825;
 const TICKET_TTL_MS = 15 * 60_000;
+const DAY = 86_400_000;
 const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
 /** Challenge answers compare without case and extra spaces ("Rex" = " rex "). */
 const normaliseAnswer = (a: string): string => a.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
@@ -150,9 +151,13 @@ export function createRegistrants(deps: RegistrantDeps) {
           actor: `order:${orderId}`,
           requestRef: `order:${orderId}:${line}`,
         });
-        // Step 3: set-up → issued, with the collection link's hash
+        // Step 3: set-up → issued, with the collection link's hash; a subscription longer
+        // than one certificate gets its reissue scheduled 30 days before this one ends
         const collect = linkToken(deps.linkSecret, 'smime-collect', [orderId, line, issued.serial]);
-        r = (await deps.registrants.issued(orderId, line, { serial: issued.serial, collectTokenHash: pickupTokenHash(collect) }, { actor: `order:${orderId}`, action: 'registrant.issued', subject: `${orderId}:${line}`, details: { serial: issued.serial } })) ?? (await deps.registrants.get(orderId, line))!;
+        const notAfter = deps.issuing.describe(issued.certDer).notAfter;
+        const termEndsAt = new Date(order.placedAt!.getTime() + order.durationYears * 365 * DAY);
+        const reissueDueAt = termEndsAt.getTime() > notAfter.getTime() ? new Date(notAfter.getTime() - 30 * DAY) : null;
+        r = (await deps.registrants.issued(orderId, line, { serial: issued.serial, collectTokenHash: pickupTokenHash(collect), reissueDueAt, termEndsAt }, { actor: `order:${orderId}`, action: 'registrant.issued', subject: `${orderId}:${line}`, details: { serial: issued.serial } })) ?? (await deps.registrants.get(orderId, line))!;
       }
       // Step 4: the mail with the collection link (derived, so a retry mails the same one)
       const serial = r.serial!;

@@ -122,6 +122,8 @@ export async function startJourneyHarness(backend: Backend): Promise<JourneyHarn
   }
 
   async function settled(to?: string): Promise<CaughtMail[]> {
+    // what the listener accepted is in the spool until the forwarder hands it on
+    await service.forwarder?.forward();
     for (let i = 0; i < 400; i++) {
       const counts = await service.jobs.counts();
       const busy = Object.values(counts).some((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) > 0);

@@ -16,6 +16,7 @@ import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { run } from '../helpers/exec.js';
+import { buildWorkbook, orderSheetXml, zeroBomb } from '../fixtures/order-form/build-workbooks.js';
 import { peersPresent } from '../helpers/peers.js';
 import { launchChromium } from '../helpers/browser.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
@@ -27,13 +28,13 @@ const PUPILS = `pupils.${PEOPLE}`;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A message with one attachment, as a mail client sends it. */
-function withAttachment(o: { from: string; to: string; subject: string; body: string; file: Buffer; filename: string; inReplyTo?: string }): string {
+function withAttachment(o: { from: string; to: string; subject: string; body: string; file: Buffer; filename: string; inReplyTo?: string; messageId?: string }): string {
   const b = `b-${Math.random().toString(36).slice(2)}`;
   return [
     `From: ${o.from}`,
     `To: ${o.to}`,
     `Subject: ${o.subject}`,
-    `Message-ID: <${Math.random().toString(36).slice(2)}@${PEOPLE}>`,
+    `Message-ID: ${o.messageId ?? `<${Math.random().toString(36).slice(2)}@${PEOPLE}>`}`,
     `Date: ${new Date().toUTCString()}`,
     ...(o.inReplyTo ? [`In-Reply-To: ${o.inReplyTo}`, `References: ${o.inReplyTo}`] : []),
     'MIME-Version: 1.0',
@@ -55,7 +56,7 @@ function withAttachment(o: { from: string; to: string; subject: string; body: st
 }
 
 /** Fills the form the bot sent: order fields and one row per person, as a requester would in Excel. */
-async function fill(form: Buffer, rows: string[][], order = { type: 'mailbox', duration: '2 years' }): Promise<Buffer> {
+async function fill(form: Buffer, rows: string[][], order = { type: 'mailbox', duration: '3 years' }): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(form as unknown as ArrayBuffer);
   const sheet = wb.getWorksheet('Order')!;
@@ -270,6 +271,48 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     const passwords = who.flatMap(([, shared, password]) => [shared, password]);
     const dump = JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM registrants')) + JSON.stringify(await h.service.wired.store.db.query('SELECT * FROM order_rows')) + h.logLines.join('');
     for (const secret of passwords) expect(dump).not.toContain(secret);
+
+    // a 3-year order outlasts one certificate (825 days at most): its reissue is scheduled within the term
+    const cert = await run('openssl', ['x509', '-in', join(dir, `ada@${PEOPLE}.cert.pem`), '-noout', '-startdate', '-enddate']);
+    const [start, end] = [/notBefore=(.+)/, /notAfter=(.+)/].map((re) => new Date(re.exec(cert.stdout)![1]!).getTime());
+    expect(Math.round((end! - start!) / 86_400_000)).toBe(825);
+    const due = await h.service.wired.store.registrants.get(ref, 1);
+    expect(due!.reissueDueAt!.getTime()).toBe(end! + 1000 - 30 * 86_400_000 - 1000);
+    expect(due!.termEndsAt!.getTime()).toBeGreaterThan(end!);
+
+    // five wrong passwords lock the collection link; the right one then changes nothing
+    const ready = await h.mailTo(`ada@${PEOPLE}`, /ready to collect/i);
+    const collectUrl = /http:\/\/127\.0\.0\.1:\d+\/collect\/[a-z2-7]{26}/.exec(ready.parsed.text!)![0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fetch(collectUrl)).text())![1]!;
+    const tryPassword = (password: string) =>
+      fetch(collectUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, email: `ada@${PEOPLE}`, password, format: 'modern' }) });
+    for (let i = 1; i <= 4; i++) expect(await (await tryPassword(`wrong-password-${i}`)).text()).toContain(`${5 - i} tr`);
+    expect((await tryPassword('wrong-password-5')).status).toBe(423);
+    const after = await tryPassword('glass-otter-lantern-31');
+    expect(after.status).toBe(423);
+    expect(after.headers.get('content-type')).toContain('text/html');
     rmSync(dir, { recursive: true, force: true });
   }, 300_000);
+
+  it('hostile workbooks get a clear reply, quickly, and change nothing', async () => {
+    const oneRow = [['Ada', 'Lovelace', `ada2@${PEOPLE}`, 'amber-falcon-river-7']];
+    const cases: { name: string; file: Buffer; reply: RegExp }[] = [
+      { name: 'a CSV renamed .xlsx', file: Buffer.from('First name,Last name,Registrant Email\nAda,Lovelace,ada@x\n'), reply: /not an Excel workbook|xlsx/i },
+      { name: 'a zip bomb', file: buildWorkbook({ sheetXml: orderSheetXml(oneRow), extraEntries: [{ name: 'xl/media/image1.png', raw: zeroBomb(2048) }] }), reply: /too (big|large)|size/i },
+      { name: 'a macro-enabled workbook', file: buildWorkbook({ sheetXml: orderSheetXml(oneRow), extraEntries: [{ name: 'xl/vbaProject.bin', data: Buffer.alloc(512, 1) }] }), reply: /macro/i },
+      { name: 'a workbook that is not our form', file: buildWorkbook({ sheetXml: orderSheetXml(oneRow, ['Oakfield Primary', 'primary', 'mailbox', '1 year']) }), reply: /not an order form from us|fresh form/i },
+    ];
+    const ordersBefore = await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM orders');
+    for (const c of cases) {
+      const started = Date.now();
+      const messageId = `<hostile-${cases.indexOf(c)}-${Date.now()}@${PEOPLE}>`;
+      await h.sendRaw(withAttachment({ from: REQUESTER, to: `smime@${DOMAIN}`, subject: c.name, body: 'Our order.', file: c.file, filename: 'order.xlsx', messageId }), { from: REQUESTER, to: `smime@${DOMAIN}` });
+      const replies = (await h.settled(REQUESTER)).filter((m) => m.parsed.inReplyTo === messageId);
+      expect(replies, c.name).toHaveLength(1);
+      expect(replies[0]!.parsed.text, c.name).toMatch(c.reply);
+      expect(Date.now() - started, `${c.name} answered within 10 s`).toBeLessThan(10_000);
+    }
+    expect(await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM orders')).toEqual(ordersBefore);
+    expect(h.logLines.join('')).not.toMatch(/"level":(50|60)/);
+  }, 120_000);
 });
