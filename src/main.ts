@@ -20,6 +20,8 @@ import type { Config } from './config/config.js';
 import { MailcaError } from './domain/errors.js';
 import { createOperator } from './workflow/operator.js';
 import { createOrganisations } from './workflow/organisations.js';
+import { exportAudit, verifyAudit } from './workflow/audit.js';
+import type { AuditStore } from './workflow/ports.js';
 import type { JobQueue } from './workflow/ports.js';
 
 /** The admin socket of a `mailca start` on the embedded database, or null with DATABASE_URL. */
@@ -38,6 +40,16 @@ async function outboxListing(config: Config) {
   return { dir, entries: await listOutbox(dir) };
 }
 
+/** The audit commands over an audit store; `close` closes what was opened for them. */
+function auditOps(store: AuditStore, close: () => Promise<void>) {
+  return {
+    verify: () => verifyAudit(store),
+    export: (since: Date | null, write: (line: string) => void) =>
+      exportAudit(store, since, (r) => write(JSON.stringify({ seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, subject: r.subject, details: r.details, prevHash: r.prevHash, hash: r.hash }))),
+    close,
+  };
+}
+
 /** What a command forwarded over the admin socket runs with: the service's own store, CA and queues. */
 function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
   return {
@@ -45,6 +57,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
     openOperator: async () => ({ operator: createOperator(running.enrolment), close: async () => undefined }),
     openOrganisations: async () => ({ organisations: createOrganisations(running.wired.store), close: async () => undefined }),
+    openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
     outbox: () => outboxListing(config),
@@ -73,6 +86,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
       return { operator: createOperator(enrolmentDepsFor(config, w, storeOnlyQueue, log)), close: w.close };
+    },
+    async openAudit() {
+      const config = envToConfig(readEnv());
+      const w = await wire(config, createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), { warn: io.err });
+      return auditOps(w.store.audit, w.close);
     },
     async openOrganisations() {
       const config = envToConfig(readEnv());

@@ -62,7 +62,8 @@ export function registerCaCommands(program: Command, deps: CaCliDeps): void {
   const { io } = deps;
   const ca = program.command('ca').description('the certificate authority: create it, issue, revoke, publish CRLs, export');
 
-  ca.command('init')
+  // also as `mailca init` (PRODUCT.md, "Interfaces": the CLI)
+  for (const parent of [ca, program]) parent.command('init')
     .description('create the root and issuing CA (RSA-4096, keys encrypted at rest); does nothing if they exist')
     .action(() =>
       withCa(deps, async (w) => {
@@ -121,7 +122,8 @@ export function registerCaCommands(program: Command, deps: CaCliDeps): void {
       }),
     );
 
-  ca.command('revoke')
+  // also as `mailca revoke` (PRODUCT.md, "Interfaces": the CLI)
+  for (const parent of [ca, program]) parent.command('revoke')
     .description('revoke a certificate and publish a new CRL at once')
     .argument('<serial>', 'serial number in hex, as `ca issue` printed it')
     .requiredOption('--reason <reason>', `one of ${Object.keys(REVOCATION_REASONS).join(', ')}`)
@@ -133,7 +135,8 @@ export function registerCaCommands(program: Command, deps: CaCliDeps): void {
       }),
     );
 
-  ca.command('crl')
+  // also as `mailca crl` (PRODUCT.md, "Interfaces": the CLI)
+  for (const parent of [ca, program]) parent.command('crl')
     .description('write the current CRL (DER), publishing a fresh one if the last is older than a day')
     .requiredOption('--out <file>', 'where to write the CRL')
     .addOption(new Option('--ca <ca>', 'which CA').choices(['issuing', 'root']).default('issuing'))

@@ -3,9 +3,10 @@ import { describeError, isMailcaError } from '../domain/errors.js';
 import { type CaCliDeps, registerCaCommands } from './ca-commands.js';
 import { registerJourneyCommands, type JourneyCliDeps } from './journey-commands.js';
 import { registerOrgCommands, type OrgCliDeps } from './org-commands.js';
+import { registerAuditCommands, type AuditCliDeps } from './audit-commands.js';
 import { registerServiceCommands, type ServiceCliDeps } from './service-commands.js';
 
-export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps;
+export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps & AuditCliDeps;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('mailca')
@@ -17,6 +18,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerServiceCommands(program, deps);
   registerJourneyCommands(program, deps);
   registerOrgCommands(program, deps);
+  registerAuditCommands(program, deps);
   return program;
 }
 

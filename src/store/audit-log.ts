@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
+import { auditDigest as digest, GENESIS_HASH } from '../domain/audit-chain.js';
 import type { AuditEntry } from '../workflow/ports.js';
 import type { Sql } from './db.js';
 
 const AUDIT_LOCK = 7_201_002;
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH };
 
-/** The bytes a record's hash covers: the previous hash and the entry, in a fixed order. */
+/** The hash of a record (src/domain/audit-chain.ts), for an entry about to be appended. */
 export function auditDigest(prevHash: string, at: Date, e: AuditEntry): string {
-  const canonical = JSON.stringify([at.toISOString(), e.actor, e.action, e.subject, e.details ?? {}]);
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  return digest(prevHash, { at, actor: e.actor, action: e.action, subject: e.subject, details: e.details ?? {} });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { AuditStore, CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
@@ -7,6 +7,7 @@ import { createOrganisationStore } from './organisation-store.js';
 import { createCreditStore } from './credit-store.js';
 import { createOrderStore } from './order-store.js';
 import { createRegistrantStore } from './registrant-store.js';
+import { createAuditStore } from './audit-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -32,6 +33,7 @@ export interface Store {
   readonly credits: CreditStore;
   readonly orders: OrderStore;
   readonly registrants: RegistrantStore;
+  readonly audit: AuditStore;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     credits: createCreditStore(db, opts.clock),
     orders: createOrderStore(db, opts.clock),
     registrants: createRegistrantStore(db, opts.clock),
+    audit: createAuditStore(db),
     close: () => db.close(),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { CertificateProfile, SubscriberProfileName } from '../domain/certificate-profile.js';
 import type { KeyType, NameAttribute } from '../domain/issuance-request.js';
+import type { StoredAuditRecord } from '../domain/audit-chain.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { RevocationReason } from '../domain/revocation.js';
 
@@ -881,4 +882,13 @@ export interface RegistrantStore {
   /** A new password (forgot password, after the challenge answer). */
   resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
   collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;
+}
+
+// ---------------------------------------------------------------- audit
+
+export interface AuditStore {
+  /** Records with seq > `afterSeq`, oldest first. */
+  page(afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
+  /** The seq of the last record before `since` (0 when none). */
+  seqBefore(since: Date): Promise<number>;
 }

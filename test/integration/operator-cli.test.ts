@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../helpers/exec.js';
+import { openStore } from '../../src/store/index.js';
 import { startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
 import { peersPresent } from '../helpers/peers.js';
 import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -160,5 +161,25 @@ describe.skipIf(!peersPresent('redis-server', 'swaks'))('operator commands while
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`${ref}: active`);
     expect(shown.stdout).toContain(`Certificate ${serial}: issued, active since`);
+
+    // the audit chain of this real run verifies; edited in the database, it names the record
+    const verified = await cli('audit', 'verify');
+    expect(verified.code, verified.stderr).toBe(0);
+    const records = Number(/intact: (\d+) records/.exec(verified.stderr)?.[1]);
+    expect(records).toBeGreaterThan(10);
+    const exported = await cli('audit', 'export', '--since', '2000-01-01');
+    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; action: string; subject: string });
+    expect(lines).toHaveLength(records);
+    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['enrolment.received', 'enrolment.approved', 'certificate.issued', 'certificate.activated', 'organisation.added', 'credits.added']));
+    const target = lines.find((l) => l.action === 'enrolment.approved')!;
+    const store = await openStore({ dataDir, clock: { now: () => new Date() } });
+    try {
+      await store.db.query(`UPDATE audit_log SET actor = 'mail:someone-else@example.test' WHERE seq = $1`, [target.seq]);
+    } finally {
+      await store.close();
+    }
+    const broken = await cli('audit', 'verify');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`The audit chain is broken at record ${target.seq}: its content does not match its hash`);
   }, 300_000);
 });
