@@ -219,20 +219,24 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
           'issue-smime': async (p) => {
             await registrants.issue(p.orderId, p.line);
           },
-          housekeeping: async () => {
+          housekeeping: async (p) => {
+            if (p.task === 'publish-crls') {
+              // CRLs are reissued on every revocation and at least daily (nextUpdate is within 7 days)
+              for (const ca of ['issuing', 'root'] as const) await wired.ca.publishCrl(ca, 'system:crl-schedule');
+              log.info({ subsystem: 'ca' }, 'CRLs published on schedule');
+              return;
+            }
             const n = await expirePickups(enrolment);
             if (n > 0) log.info({ subsystem: 'enrolment', expired: n }, 'pickup links expired; their keys destroyed');
           },
         },
         { intake: 4, send: 8, issue: 2, housekeeping: 1, invite: 4, 'issue-smime': 4, ...opts.concurrency },
       );
-      // pickup links expire on time: checked at start and every ten minutes (idempotent,
-      // so several worker processes doing it is harmless)
-      const sweep = (): void => void jobs.enqueue('housekeeping', { v: 1, task: 'expire-pickups' }, `housekeeping-${Math.floor(wired.clock.now().getTime() / 600_000)}`).catch(() => undefined);
-      sweep();
-      const sweeper = setInterval(sweep, 600_000);
-      sweeper.unref();
-      cleanups.push(async () => clearInterval(sweeper));
+      // pickup links expire on time (checked every ten minutes), and the CRLs are published
+      // every twelve hours besides every revocation (BullMQ job schedulers: one each, however
+      // many worker processes run)
+      await jobs.schedule('housekeeping', { v: 1, task: 'expire-pickups' }, 'expire-pickups', 600_000);
+      await jobs.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 12 * 3_600_000);
       // mail stored but not in Redis (queued by a CLI command while no Redis was reachable,
       // or Redis lost its data): sent once seen, checked at start and every minute
       const sendQueued = async (): Promise<void> => {

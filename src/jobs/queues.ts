@@ -49,6 +49,11 @@ export interface Jobs extends JobQueue {
    * the database says is unfinished, e.g. after a crash.
    */
   ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<'added' | 'retried' | 'present'>;
+  /**
+   * Runs a job every `everyMs` (BullMQ job scheduler): one scheduler per id however many
+   * processes call this, so several workers do not multiply it.
+   */
+  schedule<N extends JobName>(name: N, payload: JobPayloads[N], schedulerId: string, everyMs: number): Promise<void>;
   /** True when Redis answers (readiness). */
   ping(): Promise<boolean>;
   /** Counts per queue, for the operator. */
@@ -128,6 +133,10 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
         return 'retried';
       }
       return 'present';
+    },
+
+    async schedule(name, payload, schedulerId, everyMs) {
+      await queueOf(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name, data: payload });
     },
 
     startWorkers(handlers, concurrency) {

@@ -1,4 +1,5 @@
 /** Journey A's templates by mail kind (the keys of `EnrolmentMailParams` in src/workflow/ports.ts). */
+import { renderCertificateRevoked } from './certificate-revoked.js';
 import { renderActivationRequest } from './activation-request.js';
 import { renderAlreadyDecided } from './already-decided.js';
 import { renderApprovalRequest } from './approval-request.js';
@@ -26,6 +27,7 @@ export const journeyATemplates = {
   activationRequest: renderActivationRequest,
   certificateActivated: renderCertificateActivated,
   requestStatus: renderRequestStatus,
+  certificateRevoked: renderCertificateRevoked,
 } as const;
 
 export { renderActivationRequest, type ActivationRequestParams } from './activation-request.js';
@@ -41,3 +43,4 @@ export { renderPickupLocked, renderPickupLockedHolder, type PickupLockedHolderPa
 export { renderPickupReady, type PickupReadyParams } from './pickup-ready.js';
 export { renderRequestStatus, type RequestStatusParams } from './request-status.js';
 export { formatDate, formatDateTime } from './format.js';
+export { renderCertificateRevoked, type CertificateRevokedParams } from './certificate-revoked.js';

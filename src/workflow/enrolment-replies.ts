@@ -151,9 +151,30 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
       const e = await load(deps, req);
       if (!e) return;
       if (req.command.verb === 'STATUS') return status(deps, e, req.reply);
-      return notHere(deps, e, req.reply, 'STATUS');
+      if (req.command.verb === 'REVOKE') return revoke(req, e, req.command.args.phrase);
+      return notHere(deps, e, req.reply, 'STATUS or REVOKE <challenge phrase>');
     },
   };
+
+  /**
+   * REVOKE <challenge phrase> (journey A step 7): the phrase, checked against its slow hash,
+   * authorises revocation; the CRL is reissued at once and the holder told. The reason
+   * recorded is cessationOfOperation — the holder no longer wants it used; S/MIME BR 7.2.2
+   * forbids `unspecified` as a CRL reason.
+   */
+  async function revoke(req: Req, e: EnrolmentRecord, phrase: string): Promise<void> {
+    const cert = e.serial ? await deps.ca.certificate(e.serial) : null;
+    if (!cert || cert.status !== 'issued') return notHere(deps, e, req.reply, cert?.status === 'revoked' ? 'STATUS (the certificate is already revoked)' : 'STATUS (there is no certificate to revoke yet)');
+    if (!(await deps.hash.verify(phrase, e.phraseHash))) {
+      deps.log.info({ enrolmentId: e.id, inboundId: req.inboundId }, 'revocation refused: wrong challenge phrase');
+      const d = describeState(e);
+      await deps.mail.send('requestStatus', answer(req.reply), { ref: e.id, state: d.state, lines: ['The challenge phrase does not match the one given with the request, so nothing was changed. Reply "REVOKE <challenge phrase>" exactly as you wrote it in the request.', ...d.lines] });
+      return;
+    }
+    const r = await deps.ca.revoke({ serial: cert.serial, reason: 'cessationOfOperation', actor: `mail:${req.from.toLowerCase()}` });
+    await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${cert.serial}`), { ref: e.id, serial: cert.serial, revokedAt: r.record.revokedAt ?? deps.clock.now() });
+    deps.log.info({ enrolmentId: e.id, serial: cert.serial, crlNumber: r.crlNumber.toString() }, 'certificate revoked at the holder\'s request');
+  }
 
   return new Map([
     [PURPOSE.confirm, confirm],

@@ -361,7 +361,7 @@ export interface JobPayloads {
   /** Make a set-up registrant's key (into escrow) and certificate. */
   readonly 'issue-smime': { readonly v: 1; readonly orderId: string; readonly line: number };
   /** Periodic: expire pickup links (and destroy their keys). */
-  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' };
+  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' | 'publish-crls' };
 }
 
 export type JobName = keyof JobPayloads;
@@ -610,6 +610,7 @@ export interface EnrolmentMailParams {
   readonly activationRequest: { readonly ref: string; readonly serial: string; readonly holderName: string; readonly holderEmail: string; readonly localAuthority: string; readonly collectedAt: Date };
   readonly certificateActivated: { readonly ref: string; readonly serial: string; readonly queue: string | null };
   readonly requestStatus: { readonly ref: string; readonly state: string; readonly lines: readonly string[] };
+  readonly certificateRevoked: { readonly ref: string; readonly serial: string; readonly revokedAt: Date };
 }
 
 export type EnrolmentMailKind = keyof EnrolmentMailParams;

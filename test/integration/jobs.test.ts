@@ -87,4 +87,32 @@ describe.skipIf(!peersPresent('redis-server'))('job queues', () => {
       await jobs.close();
     }
   }, 60_000);
+
+  it('runs a scheduled job repeatedly, once per scheduler however many processes set it up', async () => {
+    const prefix = randomPrefix();
+    const a: Jobs = createJobs({ redis: { url: redis.url }, prefix, log });
+    const b: Jobs = createJobs({ redis: { url: redis.url }, prefix, log });
+    const runs: string[] = [];
+    try {
+      a.startWorkers({ housekeeping: async (p) => void runs.push(p.task) }, { housekeeping: 1 });
+      // two processes start and both set up the same scheduler, and another one
+      await Promise.all([
+        a.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 400),
+        b.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 400),
+        b.schedule('housekeeping', { v: 1, task: 'expire-pickups' }, 'expire-pickups', 60_000),
+      ]);
+      await until(() => runs.filter((t) => t === 'publish-crls').length >= 3);
+      const started = Date.now();
+      const before = runs.filter((t) => t === 'publish-crls').length;
+      await new Promise((r) => setTimeout(r, 2000));
+      const per400ms = ((runs.filter((t) => t === 'publish-crls').length - before) * 400) / (Date.now() - started);
+      // one scheduler fires about once per 400 ms; two would fire twice as often
+      expect(per400ms).toBeGreaterThan(0.4);
+      expect(per400ms).toBeLessThan(1.6);
+      expect(runs).toContain('expire-pickups'); // a scheduler's first job runs at once
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

@@ -339,4 +339,54 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     await h.replyTo(ask, globalAdmin, 'APPROVE');
     await h.mailTo(who, /ready to collect/i, 60_000);
   }, 240_000);
+
+  it('REVOKE with the challenge phrase revokes at once: the CRL over HTTP says so to openssl and GnuTLS', async () => {
+    const who = `rosalind.franklin@${PEOPLE}`;
+    const phrase = 'double helix   photo 51';
+    await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ 'Challenge phrase': phrase }) });
+    const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
+    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
+    await h.replyTo(confirm, who, 'CONFIRM');
+    await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
+    const pickupMail = await h.mailTo(who, /ready to collect/i, 60_000);
+    const serial = (await h.service.wired.store.enrolments.get(ref))!.serial!;
+
+    // a wrong phrase changes nothing
+    await h.replyTo(pickupMail, who, 'REVOKE not my phrase');
+    await h.settled();
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
+    expect((await h.settled(who)).at(-1)!.parsed.text).toMatch(/does not match/);
+    // the phrase as given (spaces as typed) revokes it
+    await h.replyTo(pickupMail, who, `REVOKE ${phrase}`);
+    const told = await h.mailTo(who, /revoked/i);
+    expect(told.parsed.text).toContain(serial);
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('revoked');
+    const api = (await (await fetch(`http://127.0.0.1:${h.service.httpPort}/api/certificates/${serial}`)).json()) as { status: string };
+    expect(api.status).toBe('revoked');
+
+    // relying parties fetch the CRL over HTTP, and it names the certificate
+    const dir = mkdtempSync(join(tmpdir(), 'mailca-crl-'));
+    const base = `http://127.0.0.1:${h.service.httpPort}`;
+    const crl = await fetch(`${base}/crl/issuing.crl`);
+    expect(crl.headers.get('content-type')).toBe('application/pkix-crl');
+    writeFileSync(join(dir, 'issuing.crl'), Buffer.from(await crl.arrayBuffer()));
+    writeFileSync(join(dir, 'root.pem'), await (await fetch(`${base}/ca/root.pem`)).text());
+    writeFileSync(join(dir, 'issuing.pem'), await (await fetch(`${base}/ca/issuing.pem`)).text());
+    writeFileSync(join(dir, 'chain.pem'), await (await fetch(`${base}/ca/chain.pem`)).text());
+    const der = (await h.service.wired.ca.certificate(serial))!.certDer!;
+    writeFileSync(join(dir, 'cert.pem'), `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`);
+    const crlPem = await run('openssl', ['crl', '-inform', 'DER', '-in', join(dir, 'issuing.crl'), '-out', join(dir, 'issuing.crl.pem')]);
+    expect(crlPem.code, crlPem.stderr).toBe(0);
+    const crlVerify = await run('openssl', ['crl', '-in', join(dir, 'issuing.crl.pem'), '-noout', '-verify', '-CAfile', join(dir, 'chain.pem')]);
+    expect(crlVerify.code, crlVerify.stderr).toBe(0);
+    expect(crlVerify.stderr + crlVerify.stdout).toMatch(/verify OK/);
+    const verify = await run('openssl', ['verify', '-crl_check', '-CRLfile', join(dir, 'issuing.crl.pem'), '-CAfile', join(dir, 'root.pem'), '-untrusted', join(dir, 'issuing.pem'), join(dir, 'cert.pem')]);
+    expect(verify.code).not.toBe(0);
+    expect(verify.stdout + verify.stderr).toMatch(/error 23 at 0 depth lookup: certificate revoked/);
+    const gnutls = await run('certtool', ['--verify', '--load-ca-certificate', join(dir, 'chain.pem'), '--load-crl', join(dir, 'issuing.crl.pem'), '--infile', join(dir, 'cert.pem')]);
+    expect(gnutls.code).not.toBe(0);
+    expect(gnutls.stdout + gnutls.stderr).toMatch(/revoked/i);
+    rmSync(dir, { recursive: true, force: true });
+    for (const secret of [phrase, 'not my phrase']) expect(h.logLines.join('')).not.toContain(secret);
+  }, 240_000);
 });
