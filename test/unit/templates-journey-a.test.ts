@@ -163,9 +163,17 @@ describe('every journey A mail', () => {
     // Compile-time: a kind added to EnrolmentMailParams without a template fails the typecheck.
     const t: EnrolmentTemplates = journeyATemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['activationRequest', 'alreadyDecided', 'approvalRequest', 'certificateActivated', 'enrolmentCancelled', 'enrolmentConfirm', 'enrolmentDecided', 'enrolmentProblems', 'enrolmentSubmitted', 'pickupLocked', 'pickupLockedHolder', 'pickupReady', 'requestStatus'].sort(),
+      ['activationRequest', 'alreadyDecided', 'approvalRequest', 'certificateActivated', 'certificateRevoked', 'enrolmentCancelled', 'enrolmentConfirm', 'enrolmentDecided', 'enrolmentProblems', 'enrolmentSubmitted', 'pickupLocked', 'pickupLockedHolder', 'pickupReady', 'requestStatus'].sort(),
     );
     expect(t.enrolmentCancelled({ ...site, ref }).subject).toContain(ref);
+  });
+
+  it('tells the holder their certificate is revoked, when, and what to do', () => {
+    const m = journeyATemplates.certificateRevoked({ ...site, ref, serial: '7f3a', revokedAt: at });
+    expect(m.subject).toContain(`[${ref}]`);
+    expect(m.text).toContain('7f3a');
+    expect(m.text).toContain('23 November 2026');
+    expect(m.text).toMatch(/did not ask for this/);
   });
 });
 
