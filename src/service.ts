@@ -37,6 +37,8 @@ import type { JobQueue, MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
 import { createReplyTokens, type ReplyHandler, type ReplyTokens } from './workflow/reply-tokens.js';
 import { createSender } from './workflow/send-mail.js';
+import { ensureBotIdentity } from './workflow/bot-identity.js';
+import { createMailSigner } from './ca/mail-signer.js';
 import { createPickupService, expirePickups } from './workflow/collect-certificate.js';
 import type { EnrolmentDeps } from './workflow/enrolment-deps.js';
 import { createEnrolmentReplyHandlers } from './workflow/enrolment-replies.js';
@@ -72,7 +74,7 @@ export interface Running {
 }
 
 /** The mailer's dependencies, for the service and for CLI commands that send mail. */
-export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue): MailerDeps {
+export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign?: (entity: Buffer) => Buffer): MailerDeps {
   return {
     store: wired.store.outbound,
     jobs,
@@ -83,18 +85,19 @@ export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue): Mai
     publicUrl: config.publicUrl,
     fromName: config.fromName,
     ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
+    ...(sign ? { sign } : {}),
   };
 }
 
 /** Journey A's use-case dependencies over the wired store and CA. */
-export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger): EnrolmentDeps {
+export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): EnrolmentDeps {
   return {
     enrolments: wired.store.enrolments,
     staff: wired.store.staff,
     pickups: wired.store.pickups,
     ca: wired.ca,
     tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
-    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs), journeyATemplates),
+    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign), journeyATemplates),
     jobs,
     hash: wired.hash,
     vault: wired.vault,
@@ -106,15 +109,28 @@ export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, l
   };
 }
 
+/** The signer of the bot's mail (MAILCA_SIGN_MAIL), or undefined with a warning saying why not. */
+export async function botSigner(config: Config, wired: Wired, log: Logger): Promise<((entity: Buffer) => Buffer) | undefined> {
+  if (!config.signMail) return undefined;
+  const id = await ensureBotIdentity({ ca: wired.ca, store: wired.store.botIdentity, vault: wired.vault, clock: wired.clock }, config.mailDomain);
+  if ('unavailable' in id) {
+    log.warn({ subsystem: 'outbound' }, `outgoing mail is not S/MIME-signed: ${id.unavailable}; set MAILCA_MAIL_DOMAIN to a real domain, or MAILCA_SIGN_MAIL=false to silence this`);
+    return undefined;
+  }
+  const sign = createMailSigner(id);
+  id.pkcs8.fill(0);
+  return sign;
+}
+
 /** Journey B's order use-case dependencies. */
-export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger): OrderDeps {
+export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): OrderDeps {
   return {
     organisations: wired.store.organisations,
     credits: wired.store.credits,
     orders: wired.store.orders,
     ca: wired.ca,
     tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
-    mail: createOrderMailer(mailerDepsFor(config, wired, jobs), journeyBTemplates),
+    mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign), journeyBTemplates),
     forms: { render: renderOrderForm, read: (file) => readOrderForm(file) },
     vault: wired.vault,
     formSecret: wired.formSecret,
@@ -162,13 +178,14 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const outboxDir = join(config.dataDir, 'outbox');
     const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
     cleanups.push(() => transport.close());
-    const mailer = createMailer(mailerDepsFor(config, wired, jobs));
+    const sign = await botSigner(config, wired, log);
+    const mailer = createMailer(mailerDepsFor(config, wired, jobs, sign));
 
     // Step 4a: journey A (enrolment, approval, pickup, activation)
-    const enrolment = enrolmentDepsFor(config, wired, jobs, log);
+    const enrolment = enrolmentDepsFor(config, wired, jobs, log, sign);
     const tokens = enrolment.tokens;
     // Step 4b: journey B (orders)
-    const orders = orderDepsFor(config, wired, jobs, log);
+    const orders = orderDepsFor(config, wired, jobs, log, sign);
     const orderIntake = createOrderIntake(orders);
     const registrants: Registrants = createRegistrants({ ...orders, registrants: wired.store.registrants, issuing: wired.ca, jobs, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl });
     const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);

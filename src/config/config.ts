@@ -39,6 +39,8 @@ export interface Config {
   readonly replyCap: number;
   /** How long a pickup link stays open, in days (journey A step 5). */
   readonly pickupTtlDays: number;
+  /** S/MIME-sign every outgoing mail with the bot's own certificate (MAILCA_SIGN_MAIL, default on). */
+  readonly signMail: boolean;
   readonly fromName: string;
   readonly dkim: { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined;
 }
@@ -90,6 +92,7 @@ const schema = z.object({
   IMAP_URL: z.string().regex(/^imaps?:\/\//, 'IMAP_URL must start with imap:// or imaps://').optional(),
   IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
+  MAILCA_SIGN_MAIL: bool('MAILCA_SIGN_MAIL'),
   MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
   MAILCA_PICKUP_TTL_DAYS: positiveInt('MAILCA_PICKUP_TTL_DAYS', 14, 90),
   MAILCA_FROM_NAME: z.string().trim().min(1).max(64, 'MAILCA_FROM_NAME must be at most 64 characters').default('mailca'),
@@ -139,6 +142,7 @@ export function envToConfig(raw: RawEnv): Config {
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
     requireDmarc: v.MAILCA_REQUIRE_DMARC ?? env !== 'development',
+    signMail: v.MAILCA_SIGN_MAIL ?? true,
     replyCap: v.MAILCA_REPLY_CAP,
     pickupTtlDays: v.MAILCA_PICKUP_TTL_DAYS,
     fromName: v.MAILCA_FROM_NAME,

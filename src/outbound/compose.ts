@@ -8,6 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import DKIM from 'nodemailer/lib/dkim';
 import type { Clock, RenderedMail } from '../workflow/ports.js';
+import { wrapSigned } from './smime-wrap.js';
 
 export interface DkimConfig {
   /** The d= domain, usually the mail domain. */
@@ -24,6 +25,8 @@ export interface ComposerOptions {
   readonly fromName?: string;
   readonly clock: Clock;
   readonly dkim?: DkimConfig;
+  /** S/MIME-signs every mail (multipart/signed); returns the detached CMS signature of an entity. */
+  readonly sign?: (entity: Buffer) => Buffer;
 }
 
 /** The mail this one answers (RFC 5322 3.6.4). */
@@ -144,7 +147,9 @@ export function createComposer(opts: ComposerOptions): Composer {
         disableFileAccess: true,
         disableUrlAccess: true,
       });
-      const raw = await composer.compile().build();
+      const built = await composer.compile().build();
+      // S/MIME first, DKIM over the result: DKIM covers the bytes as they leave
+      const raw = opts.sign ? wrapSigned(built, opts.sign) : built;
       if (signer === null) return raw;
       // Signed last, over the exact bytes that will be stored and sent.
       return buffer(signer.sign(raw));

@@ -37,6 +37,8 @@ export interface MailerDeps {
   readonly publicUrl: string;
   readonly fromName?: string;
   readonly dkim?: DkimConfig;
+  /** S/MIME-signs every mail with the bot's certificate (MAILCA_SIGN_MAIL). */
+  readonly sign?: (entity: Buffer) => Buffer;
 }
 
 /** One mail to queue: what the intent-named methods (and later notifications) build. */
@@ -77,6 +79,7 @@ export function createOutboundQueue(deps: Omit<MailerDeps, 'templates' | 'public
     clock: deps.clock,
     ...(deps.fromName === undefined ? {} : { fromName: deps.fromName }),
     ...(deps.dkim === undefined ? {} : { dkim: deps.dkim }),
+    ...(deps.sign === undefined ? {} : { sign: deps.sign }),
   });
 
   return {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AuditStore, CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { AuditStore, BotIdentityStore, CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
@@ -8,6 +8,7 @@ import { createCreditStore } from './credit-store.js';
 import { createOrderStore } from './order-store.js';
 import { createRegistrantStore } from './registrant-store.js';
 import { createAuditStore } from './audit-store.js';
+import { createBotIdentityStore } from './bot-identity-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -34,6 +35,7 @@ export interface Store {
   readonly orders: OrderStore;
   readonly registrants: RegistrantStore;
   readonly audit: AuditStore;
+  readonly botIdentity: BotIdentityStore;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     orders: createOrderStore(db, opts.clock),
     registrants: createRegistrantStore(db, opts.clock),
     audit: createAuditStore(db),
+    botIdentity: createBotIdentityStore(db, opts.clock),
     close: () => db.close(),
   };
 }

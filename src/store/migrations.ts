@@ -324,4 +324,18 @@ CREATE TABLE registrants (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'bot-identity',
+    sql: `
+-- The bot's own S/MIME certificate (for help@<mail domain>) and its key, sealed: every
+-- mail the bot sends is signed with it (MAILCA_SIGN_MAIL).
+CREATE TABLE bot_identity (
+  email       text PRIMARY KEY,
+  serial      text NOT NULL REFERENCES certificates (serial),
+  sealed_key  bytea NOT NULL,
+  updated_at  timestamptz NOT NULL
+);
+`,
+  },
 ];

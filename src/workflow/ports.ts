@@ -893,3 +893,9 @@ export interface AuditStore {
   /** The seq of the last record before `since` (0 when none). */
   seqBefore(since: Date): Promise<number>;
 }
+
+/** The bot's signing identity: its certificate's serial and its key, sealed (context `bot:<email>`). */
+export interface BotIdentityStore {
+  get(email: string): Promise<{ serial: string; sealedKey: Buffer } | null>;
+  put(email: string, serial: string, sealedKey: Buffer): Promise<void>;
+}

@@ -73,6 +73,22 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     expect(confirm.parsed.text).toContain('rsa-2048');
     expect(confirm.parsed.text).toMatch(/CONFIRM/);
     expect(confirm.raw.toString()).not.toContain(PHRASE);
+    // the bot's mail is S/MIME-signed: it verifies against the CA the recipient installed
+    const signedDir = mkdtempSync(join(tmpdir(), 'mailca-signed-'));
+    writeFileSync(join(signedDir, 'mail.eml'), confirm.raw);
+    writeFileSync(join(signedDir, 'root.pem'), await (await fetch(`http://127.0.0.1:${h.service.httpPort}/ca/root.pem`)).text());
+    expect(confirm.parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/signed' });
+    const signed = await run('openssl', ['cms', '-verify', '-in', join(signedDir, 'mail.eml'), '-CAfile', join(signedDir, 'root.pem'), '-purpose', 'smimesign', '-out', join(signedDir, 'content.txt')]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stderr).toMatch(/Verification successful/);
+    expect(readFileSync(join(signedDir, 'content.txt'), 'utf8')).toContain(ref);
+    const signer = await run('openssl', ['cms', '-verify', '-in', join(signedDir, 'mail.eml'), '-noverify', '-signer', join(signedDir, 'signer.pem'), '-out', '/dev/null']);
+    expect(signer.code).toBe(0);
+    expect((await run('openssl', ['x509', '-in', join(signedDir, 'signer.pem'), '-noout', '-ext', 'subjectAltName'])).stdout).toContain(`email:help@${DOMAIN}`);
+    // tampered with on the way, it no longer verifies
+    writeFileSync(join(signedDir, 'tampered.eml'), confirm.raw.toString('latin1').replace('CONFIRM', 'C0NFIRM'), 'latin1');
+    expect((await run('openssl', ['cms', '-verify', '-in', join(signedDir, 'tampered.eml'), '-CAfile', join(signedDir, 'root.pem'), '-out', '/dev/null'])).code).not.toBe(0);
+    rmSync(signedDir, { recursive: true, force: true });
     await h.replyTo(confirm, HOLDER, 'CONFIRM');
 
     // Step 3: both administrators of E0931 are asked; the first decision wins

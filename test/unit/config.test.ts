@@ -52,6 +52,7 @@ describe('config: defaults and values', () => {
       requireDmarc: false,
       replyCap: 20,
       pickupTtlDays: 14,
+      signMail: true,
       fromName: 'mailca',
       dkim: undefined,
     });
@@ -89,6 +90,7 @@ describe('config: defaults and values', () => {
         MAILCA_REQUIRE_DMARC: 'true',
         MAILCA_REPLY_CAP: '5',
         MAILCA_PICKUP_TTL_DAYS: '7',
+        MAILCA_SIGN_MAIL: 'off',
         MAILCA_FROM_NAME: 'Example CA',
         DKIM_DOMAIN: 'ca.example.org',
         DKIM_SELECTOR: 'mailca',
@@ -119,6 +121,7 @@ describe('config: defaults and values', () => {
       requireDmarc: true,
       replyCap: 5,
       pickupTtlDays: 7,
+      signMail: false,
       fromName: 'Example CA',
       dkim: { domain: 'ca.example.org', selector: 'mailca', privateKey: 'pem' },
     });
