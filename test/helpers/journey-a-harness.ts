@@ -126,7 +126,8 @@ export async function startJourneyHarness(backend: Backend): Promise<JourneyHarn
     await service.forwarder?.forward();
     for (let i = 0; i < 400; i++) {
       const counts = await service.jobs.counts();
-      const busy = Object.values(counts).some((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) > 0);
+      // a job scheduler (housekeeping) always holds its next run as a delayed job: not work in flight
+      const busy = Object.entries(counts).some(([queue, c]) => (c.waiting ?? 0) + (c.active ?? 0) + (queue === 'housekeeping' ? 0 : (c.delayed ?? 0)) > 0);
       const pending = await service.wired.store.db.query(`SELECT count(*)::int AS n FROM inbound_messages WHERE state IN ('received', 'claimed')`);
       if (!busy && pending[0]!.n === 0) break;
       await new Promise((r) => setTimeout(r, 50));

@@ -148,8 +148,11 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
       const r = await run('openssl', ['pkcs12', '-in', p12, '-passin', `file:${pwFile}`, ...args, '-out', out]);
       expect(r.code, r.stderr).toBe(0);
     }
-    const subject = await run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']);
+    const subject = await run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName,certificatePolicies', '-subject', '-nameopt', 'sep_multiline,utf8']);
     expect(subject.stdout).toContain(`email:${email}`);
+    // sponsor-validated strict (S/MIME BR 7.1.6.1): the policy and the organisation in the subject
+    expect(subject.stdout).toContain('2.23.140.1.5.3.3');
+    expect(subject.stdout).toMatch(/O=Oakfield Primary/);
     const msg = join(dir, 'msg.txt');
     writeFileSync(msg, `Hello from ${email}\n`);
     const signed = join(dir, `${email}.signed`);
@@ -201,7 +204,8 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
 
     // Step 3: the corrected form as a reply replaces the draft
     people[2]![2] = `grace@${PEOPLE}`;
-    const corrected = await fill(form, people);
+    // the corrected form also changes the S/MIME type: sponsor-validated names the organisation
+    const corrected = await fill(form, people, { type: 'sponsor', duration: '3 years' });
     const replyAddress = summary.parsed.replyTo!.value[0]!.address!;
     await h.sendRaw(withAttachment({ from: REQUESTER, to: replyAddress, subject: `Re: ${summary.parsed.subject}`, body: 'Corrected.', file: corrected, filename: 'order.xlsx', inReplyTo: summary.parsed.messageId! }), { from: REQUESTER, to: replyAddress });
     const summaries = (await h.settled(REQUESTER)).filter((m) => m.parsed.subject?.includes(ref));
@@ -294,7 +298,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 
-  it('hostile workbooks get a clear reply, quickly, and change nothing', async () => {
+  it('hostile workbooks get a clear reply and change nothing (their speed and memory: npm run bench:orders)', async () => {
     const oneRow = [['Ada', 'Lovelace', `ada2@${PEOPLE}`, 'amber-falcon-river-7']];
     const cases: { name: string; file: Buffer; reply: RegExp }[] = [
       { name: 'a CSV renamed .xlsx', file: Buffer.from('First name,Last name,Registrant Email\nAda,Lovelace,ada@x\n'), reply: /not an Excel workbook|xlsx/i },
@@ -304,13 +308,11 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     ];
     const ordersBefore = await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM orders');
     for (const c of cases) {
-      const started = Date.now();
       const messageId = `<hostile-${cases.indexOf(c)}-${Date.now()}@${PEOPLE}>`;
       await h.sendRaw(withAttachment({ from: REQUESTER, to: `smime@${DOMAIN}`, subject: c.name, body: 'Our order.', file: c.file, filename: 'order.xlsx', messageId }), { from: REQUESTER, to: `smime@${DOMAIN}` });
       const replies = (await h.settled(REQUESTER)).filter((m) => m.parsed.inReplyTo === messageId);
       expect(replies, c.name).toHaveLength(1);
       expect(replies[0]!.parsed.text, c.name).toMatch(c.reply);
-      expect(Date.now() - started, `${c.name} answered within 10 s`).toBeLessThan(10_000);
     }
     expect(await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM orders')).toEqual(ordersBefore);
     expect(h.logLines.join('')).not.toMatch(/"level":(50|60)/);
