@@ -14,6 +14,10 @@ import { classifyRecipient } from './domain/mail-address.js';
 import { journeyARoutes } from './http/journey-a-routes.js';
 import { journeyBRoutes } from './http/journey-b-routes.js';
 import { createRegistrants, type Registrants } from './workflow/registrants.js';
+import { createKeyRecovery, RECOVERY_PURPOSE } from './workflow/recover-key.js';
+import { firstCommandLine, parseCommand } from './domain/reply-command.js';
+import { isMailcaError } from './domain/errors.js';
+import type { AddressHandler } from './workflow/process-inbound.js';
 import { createHttpServer, healthRoutes, type HttpServer, type Route } from './http/server.js';
 import { createAuthenticator, type DnsResolver } from './inbound/authenticator.js';
 import { createImapPoller, parseImapUrl, type ImapPoller } from './inbound/imap-poller.js';
@@ -187,8 +191,27 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // Step 4b: journey B (orders)
     const orders = orderDepsFor(config, wired, jobs, log, sign);
     const orderIntake = createOrderIntake(orders);
-    const registrants: Registrants = createRegistrants({ ...orders, registrants: wired.store.registrants, issuing: wired.ca, jobs, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl });
-    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
+    const registrantDeps = { ...orders, registrants: wired.store.registrants, issuing: wired.ca, jobs, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+    const registrants: Registrants = createRegistrants(registrantDeps);
+    const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries, ca: wired.ca });
+    // smime@: RECOVER <email> as the first line asks for a key recovery; anything else is about orders
+    const smimeHandler: AddressHandler = {
+      async handle(req) {
+        const line = firstCommandLine(req.message.text);
+        if (!line || !/^recover\b/i.test(line)) return orderIntake.handler.handle(req);
+        const sender = req.message.from.length === 1 ? req.message.from[0]! : null;
+        try {
+          const cmd = parseCommand(line);
+          if (cmd.verb === 'RECOVER') return recovery.request({ inboundId: req.inboundId, sender, registrant: cmd.args.email.toLowerCase(), message: req.message, reply: req.reply });
+        } catch (err) {
+          if (!isMailcaError(err)) throw err;
+          await orders.mail.send('recoveryRefused', { ...req.reply, subject: null }, { reason: `${err.message} ${err.hint ?? ''}`.trim() });
+          return;
+        }
+        return orderIntake.handler.handle(req);
+      },
+    };
+    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), [RECOVERY_PURPOSE, recovery.approveHandler] as const, ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
 
     // Step 4b: intake
     const intake = createIntake({
@@ -203,7 +226,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       replyCap: config.replyCap,
       log: log.child({ subsystem: 'intake' }),
       replyHandlers,
-      addressHandlers: { enrol: createEnrolmentIntake(enrolment), smime: orderIntake.handler },
+      addressHandlers: { enrol: createEnrolmentIntake(enrolment), smime: smimeHandler },
       onBounce: async (outboundId, inboundId) => {
         const known = await wired.store.outbound.markBounced(outboundId, wired.clock.now(), inboundId);
         // the operator sees bounces of mailca's own mail (PRODUCT.md, "No loops")
@@ -335,7 +358,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         ),
         redis: await jobs.ping(),
       }));
-      routes.push(...journeyBRoutes({ registrants, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
+      routes.push(...journeyBRoutes({ registrants, recovery, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
       httpPort = (await http.start()).port;

@@ -6,12 +6,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RegistrantPage, Registrants } from '../workflow/registrants.js';
-import { renderPickupMessage } from './pages/pickup-pages.js';
+import type { KeyRecovery, RecoveryPage } from '../workflow/recover-key.js';
+import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
 import { renderCollectForm, renderForgotForm, renderSetupForm, renderVerifyForm } from './pages/smime-pages.js';
 import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
 import type { Route } from './server.js';
 
-export function journeyBRoutes(deps: { registrants: Registrants; csrfSecret: Uint8Array; log: Logger }): Route[] {
+export function journeyBRoutes(deps: { registrants: Registrants; recovery: KeyRecovery; csrfSecret: Uint8Array; log: Logger }): Route[] {
   const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);
   const smime = (t: string): string => `/smime/${encodeURIComponent(t)}`;
   const collect = (t: string): string => `/collect/${encodeURIComponent(t)}`;
@@ -49,6 +50,31 @@ export function journeyBRoutes(deps: { registrants: Registrants; csrfSecret: Uin
     };
   const v = (f: URLSearchParams, k: string): string => f.get(k) ?? '';
 
+  /** The recovered key's pickup: the PIN, then the file password (journey B step 5). */
+  const recovery = (t: string): string => `/recovery/${encodeURIComponent(t)}`;
+  function showRecovery(res: ServerResponse, token: string, p: RecoveryPage): void {
+    const csrf = csrfFor(token);
+    switch (p.kind) {
+      case 'message':
+        return sendPage(res, p.httpStatus, renderPickupMessage(p));
+      case 'pin-form':
+        return sendPage(res, 200, renderPinForm({ action: recovery(token), csrf, ...(p.error ? { error: p.error } : {}) }));
+      case 'details':
+        return sendPage(res, 200, renderPasswordForm({ action: `${recovery(token)}/download`, csrf, ticket: p.ticket, details: p.details, csr: false, minLength: p.minLength, ...(p.error ? { error: p.error } : {}) }));
+      case 'file':
+        res.on('finish', () => void p.done().catch((err: unknown) => deps.log.error({ err }, 'after a recovered key download')));
+        return sendFile(res, p.body, p.contentType, p.filename);
+    }
+  }
+  const postRecovery =
+    (act: (token: string, form: URLSearchParams) => Promise<RecoveryPage>): Route['handler'] =>
+    async (req, res, params) => {
+      const token = params.token ?? '';
+      const form = await readForm(req);
+      if (!form || !csrfOk(token, form.get('csrf'))) return sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and try again.'], status: 'error' }));
+      showRecovery(res, token, await act(token, form));
+    };
+
   return [
     { method: 'GET', path: '/smime/:token', handler: async (_req, res, p) => show(res, p.token ?? '', await deps.registrants.setupView(p.token ?? '')) },
     { method: 'POST', path: '/smime/:token', handler: post((t, f) => deps.registrants.verify(t, v(f, 'email'), v(f, 'shared'))) },
@@ -56,6 +82,9 @@ export function journeyBRoutes(deps: { registrants: Registrants; csrfSecret: Uin
     { method: 'GET', path: '/collect/:token', handler: async (_req, res, p) => show(res, p.token ?? '', await deps.registrants.collectView(p.token ?? '')) },
     { method: 'POST', path: '/collect/:token', handler: post((t, f) => deps.registrants.download(t, { email: v(f, 'email'), password: v(f, 'password'), format: v(f, 'format') })) },
     { method: 'POST', path: '/collect/:token/forgot', handler: post((t, f) => deps.registrants.forgot(t, v(f, 'email'))) },
+    { method: 'GET', path: '/recovery/:token', handler: async (_req, res, p) => showRecovery(res, p.token ?? '', await deps.recovery.view(p.token ?? '')) },
+    { method: 'POST', path: '/recovery/:token', handler: postRecovery((t, f) => deps.recovery.pin(t, v(f, 'pin'))) },
+    { method: 'POST', path: '/recovery/:token/download', handler: postRecovery((t, f) => deps.recovery.download(t, { ticket: v(f, 'ticket'), password: v(f, 'password'), confirm: v(f, 'confirm'), format: v(f, 'format') })) },
     { method: 'POST', path: '/collect/:token/reset', handler: post((t, f) => deps.registrants.reset(t, { ticket: v(f, 'ticket'), answer: v(f, 'answer'), password: v(f, 'password'), confirm: v(f, 'confirm') })) },
   ];
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AuditStore, BotIdentityStore, CaStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { AuditStore, BotIdentityStore, CaStore, RecoveryStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
@@ -9,6 +9,7 @@ import { createOrderStore } from './order-store.js';
 import { createRegistrantStore } from './registrant-store.js';
 import { createAuditStore } from './audit-store.js';
 import { createBotIdentityStore } from './bot-identity-store.js';
+import { createRecoveryStore } from './recovery-store.js';
 import { createCaStore } from './ca-store.js';
 import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
@@ -36,6 +37,7 @@ export interface Store {
   readonly registrants: RegistrantStore;
   readonly audit: AuditStore;
   readonly botIdentity: BotIdentityStore;
+  readonly recoveries: RecoveryStore;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     registrants: createRegistrantStore(db, opts.clock),
     audit: createAuditStore(db),
     botIdentity: createBotIdentityStore(db, opts.clock),
+    recoveries: createRecoveryStore(db, opts.clock),
     close: () => db.close(),
   };
 }

@@ -338,4 +338,34 @@ CREATE TABLE bot_identity (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'key-recovery',
+    sql: `
+-- Journey B step 5: a management contact recovers a registrant's escrowed key. With two
+-- or more contacts another one must approve within 72 hours; then the certificate is
+-- revoked and the key delivered as a PKCS#12 through a link (SHA-256 kept) and a PIN sent
+-- separately (scrypt kept).
+CREATE TABLE recoveries (
+  id                 text PRIMARY KEY,
+  inbound_id         text NOT NULL UNIQUE,
+  org_id             text NOT NULL REFERENCES organisations (id),
+  order_id           text NOT NULL,
+  line               integer NOT NULL,
+  registrant_email   text NOT NULL,
+  requested_by       text NOT NULL,
+  reason             text NOT NULL,
+  revocation_reason  text NOT NULL,
+  state              text NOT NULL CHECK (state IN ('awaiting-approval', 'rejected', 'approved', 'locked', 'collected')),
+  decided_by         text,
+  token_hash         text UNIQUE,
+  pin_hash           text,
+  failed_attempts    integer NOT NULL DEFAULT 0,
+  approve_by         timestamptz NOT NULL,
+  created_at         timestamptz NOT NULL,
+  updated_at         timestamptz NOT NULL,
+  FOREIGN KEY (order_id, line) REFERENCES registrants (order_id, line)
+);
+`,
+  },
 ];

@@ -47,6 +47,10 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
       return (await get(r.orderId, r.line))!;
     },
     get,
+    async issuedByEmail(email) {
+      const rows = await db.query(`SELECT * FROM registrants WHERE email = $1 AND serial IS NOT NULL ORDER BY created_at DESC`, [email.toLowerCase()]);
+      return rows.map(registrantFrom);
+    },
     async byInviteToken(hash) {
       const rows = await db.query('SELECT * FROM registrants WHERE invite_token_hash = $1', [hash]);
       return rows[0] ? registrantFrom(rows[0]) : null;

@@ -1,4 +1,5 @@
 /** Journey B's templates by mail kind (the keys of `OrderMailParams` in src/workflow/ports.ts). */
+import { renderRecoveryApprovalRequest, renderRecoveryDecided, renderRecoveryHolderNotice, renderRecoveryPending, renderRecoveryPickup, renderRecoveryPin, renderRecoveryRefused } from './recovery-mails.js';
 import { renderRegistrantInvite, renderRegistrantReady } from './registrant-mails.js';
 import { renderOrderApprovalRequest } from './order-approval-request.js';
 import { renderOrderCancelled } from './order-cancelled.js';
@@ -24,6 +25,13 @@ export const journeyBTemplates = {
   orderOutcome: renderOrderOutcome,
   registrantInvite: renderRegistrantInvite,
   registrantReady: renderRegistrantReady,
+  recoveryRefused: renderRecoveryRefused,
+  recoveryPending: renderRecoveryPending,
+  recoveryApprovalRequest: renderRecoveryApprovalRequest,
+  recoveryDecided: renderRecoveryDecided,
+  recoveryHolderNotice: renderRecoveryHolderNotice,
+  recoveryPickup: renderRecoveryPickup,
+  recoveryPin: renderRecoveryPin,
 } as const;
 
 export { renderOrderApprovalRequest, type OrderApprovalRequestParams } from './order-approval-request.js';

@@ -807,6 +807,19 @@ export interface OrderMailParams {
   readonly registrantInvite: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string };
   /** To a registrant: the certificate is made; the link to collect it. */
   readonly registrantReady: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string; readonly serial: string; readonly notAfter: Date };
+  /** RECOVER from someone who may not, or for someone unknown: nothing changed. */
+  readonly recoveryRefused: { readonly reason: string };
+  /** To the contact who asked: another contact must approve. */
+  readonly recoveryPending: { readonly ref: string; readonly registrant: string; readonly approvers: readonly string[]; readonly approveBy: Date };
+  /** To each other contact: approve or reject the recovery. */
+  readonly recoveryApprovalRequest: { readonly ref: string; readonly organisation: string; readonly registrant: string; readonly requestedBy: string; readonly reason: string; readonly approveBy: Date };
+  /** To the contact who asked (and the one who decided): the decision. */
+  readonly recoveryDecided: { readonly ref: string; readonly registrant: string; readonly decision: 'approved' | 'rejected'; readonly by: string; readonly reason: string | null };
+  /** To the registrant: their certificate was revoked because their key was recovered. */
+  readonly recoveryHolderNotice: { readonly organisation: string; readonly serial: string; readonly revocationReason: string };
+  /** To the contact who asked: the link to the recovered key (the PIN comes separately). */
+  readonly recoveryPickup: { readonly ref: string; readonly registrant: string; readonly url: string };
+  readonly recoveryPin: { readonly ref: string; readonly pin: string };
   /** To the requester: the outcome of rows as they are decided. */
   readonly orderOutcome: { readonly ref: string; readonly rows: readonly (OrderLine & { readonly state: 'approved' | 'rejected'; readonly reason: string | null; readonly by: string })[]; readonly pending: number };
 }
@@ -869,6 +882,8 @@ export interface RegistrantStore {
   /** Inserts unless the row has one; returns the one stored. */
   invite(r: { orderId: string; line: number; email: string; inviteTokenHash: string }, audit: AuditEntry): Promise<RegistrantRecord>;
   get(orderId: string, line: number): Promise<RegistrantRecord | null>;
+  /** Registrants with a certificate (issued, or locked after wrong tries), by mail address; newest first. */
+  issuedByEmail(email: string): Promise<RegistrantRecord[]>;
   byInviteToken(hash: string): Promise<RegistrantRecord | null>;
   byCollectToken(hash: string): Promise<RegistrantRecord | null>;
   /** Counts a wrong secret; locks at `limit`. */
@@ -898,4 +913,36 @@ export interface AuditStore {
 export interface BotIdentityStore {
   get(email: string): Promise<{ serial: string; sealedKey: Buffer } | null>;
   put(email: string, serial: string, sealedKey: Buffer): Promise<void>;
+}
+
+// ---------------------------------------------------------------- journey B: key recovery
+
+export type RecoveryState = 'awaiting-approval' | 'rejected' | 'approved' | 'locked' | 'collected';
+
+export interface RecoveryRecord {
+  readonly id: string;
+  readonly inboundId: string;
+  readonly orgId: string;
+  readonly orderId: string;
+  readonly line: number;
+  readonly registrantEmail: string;
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly revocationReason: string;
+  readonly state: RecoveryState;
+  readonly decidedBy: string | null;
+  readonly tokenHash: string | null;
+  readonly pinHash: string | null;
+  readonly failedAttempts: number;
+  readonly approveBy: Date;
+}
+
+export interface RecoveryStore {
+  /** Inserts unless one exists for the inbound message; returns the one stored. */
+  create(r: Omit<RecoveryRecord, 'decidedBy' | 'tokenHash' | 'pinHash' | 'failedAttempts'>, audit: AuditEntry): Promise<RecoveryRecord>;
+  get(id: string): Promise<RecoveryRecord | null>;
+  byTokenHash(hash: string): Promise<RecoveryRecord | null>;
+  /** A conditional state change (the first decision wins), audited. */
+  transition(id: string, from: readonly RecoveryState[], to: RecoveryState, patch: { decidedBy?: string; tokenHash?: string; pinHash?: string }, audit: AuditEntry): Promise<RecoveryRecord | null>;
+  recordFailure(id: string, limit: number, audit: AuditEntry): Promise<RecoveryRecord>;
 }

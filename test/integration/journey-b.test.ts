@@ -317,4 +317,64 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     expect(await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM orders')).toEqual(ordersBefore);
     expect(h.logLines.join('')).not.toMatch(/"level":(50|60)/);
   }, 120_000);
+
+  it('key recovery: only a contact of the organisation, a second contact approves, the certificate is revoked and the same key delivered', async () => {
+    const ada = `ada@${PEOPLE}`;
+    const reg = (await h.service.wired.store.registrants.issuedByEmail(ada))[0]!;
+    const serial = reg.serial!;
+    const before = (await h.service.wired.ca.certificate(serial))!;
+    expect(before.status).toBe('issued');
+
+    // the requester is not a management contact, and a stranger is nobody: nothing changes
+    for (const who of [REQUESTER, `stranger@${PEOPLE}`]) {
+      const messageId = `<recover-${who.split('@')[0]}-${Date.now()}@${PEOPLE}>`;
+      await h.sendRaw(withAttachment({ from: who, to: `smime@${DOMAIN}`, subject: 'recovery', body: `RECOVER ${ada}\nReason: she left`, file: Buffer.alloc(0), filename: 'none.txt', messageId }).replace(/Content-Type: application\/vnd[^\r]*/, 'Content-Type: text/plain'), { from: who, to: `smime@${DOMAIN}` });
+      const replies = (await h.settled(who)).filter((m) => m.parsed.inReplyTo === messageId);
+      expect(replies, who).toHaveLength(1);
+      expect(replies[0]!.parsed.text!.replace(/\s+/g, ' ')).toMatch(/can only be asked for by a management contact/);
+    }
+    expect(await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM recoveries')).toEqual([{ n: 0 }]);
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
+
+    // the head asks; only the deputy is asked to approve (the head cannot approve their own)
+    await h.send({ from: HEAD, to: `smime@${DOMAIN}`, subject: 'Key recovery', body: `RECOVER ${ada}\nReason: left without handing over her mailbox` });
+    const pending = await h.mailTo(HEAD, /needs a second contact/i);
+    const ref = /K-[A-Z2-7]{10}/.exec(pending.parsed.subject!)![0];
+    const ask = await h.mailTo(DEPUTY, new RegExp(ref));
+    expect(h.catcher.messages.filter((m) => m.envelope.to.includes(HEAD) && m.parsed.subject?.includes('Approve key recovery'))).toHaveLength(0);
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued'); // not before the second approval
+    await h.replyTo(ask, DEPUTY, 'APPROVE');
+
+    // revoked (keyCompromise), the holder told, link and PIN in separate mails
+    const link = await h.mailTo(HEAD, /Recovered key of/i);
+    const pinMail = await h.mailTo(HEAD, /PIN for the recovered key/i);
+    await h.mailTo(ada, /was revoked/i);
+    const after = (await h.service.wired.ca.certificate(serial))!;
+    expect(after).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise' });
+    const url = /http:\/\/127\.0\.0\.1:\d+\/recovery\/[a-z2-7]{26}/.exec(link.parsed.text!)![0];
+    expect(link.parsed.text).not.toMatch(/\b\d{8}\b/);
+    const pin = /\b(\d{8})\b/.exec(pinMail.parsed.text!)![1]!;
+
+    // the contact collects in Chromium: the file holds the very key of the original certificate
+    const dir = mkdtempSync(join(tmpdir(), 'mailca-recovery-'));
+    const page = await browser.newPage({ acceptDownloads: true });
+    await page.goto(url);
+    await page.getByLabel('PIN', { exact: true }).fill(pin);
+    await page.getByRole('button', { name: /continue/i }).click();
+    await page.getByLabel('Password', { exact: true }).fill('harbour-lantern-quiet-92');
+    await page.getByLabel('Confirm password', { exact: true }).fill('harbour-lantern-quiet-92');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /download/i }).click()]);
+    await download.saveAs(join(dir, 'recovered.p12'));
+    await page.close();
+    writeFileSync(join(dir, 'pw'), 'harbour-lantern-quiet-92');
+    const key = await run('openssl', ['pkcs12', '-in', join(dir, 'recovered.p12'), '-passin', `file:${join(dir, 'pw')}`, '-nocerts', '-noenc', '-out', join(dir, 'key.pem')]);
+    expect(key.code, key.stderr).toBe(0);
+    writeFileSync(join(dir, 'orig.pem'), `-----BEGIN CERTIFICATE-----\n${before.certDer!.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`);
+    const fromKey = await run('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-pubout']);
+    const fromCert = await run('openssl', ['x509', '-in', join(dir, 'orig.pem'), '-noout', '-pubkey']);
+    expect(fromKey.stdout).toBe(fromCert.stdout);
+    rmSync(dir, { recursive: true, force: true });
+    const audit = (await h.service.wired.store.db.query(`SELECT action FROM audit_log WHERE action LIKE 'recovery.%' OR (action = 'certificate.revoked' AND subject = $1) ORDER BY seq`, [serial])).map((r) => r.action);
+    expect(audit).toEqual(['recovery.requested', 'certificate.revoked', 'recovery.approved', 'recovery.collected']);
+  }, 240_000);
 });

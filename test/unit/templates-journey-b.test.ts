@@ -160,7 +160,7 @@ describe('every journey B mail', () => {
     // parameters differ from the ports ones, fails the typecheck.
     const t: { readonly [K in OrderMailKind]: (p: MailSiteInfo & OrderMailParams[K]) => PortsRenderedMail } = journeyBTemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady'].sort(),
+      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady', 'recoveryRefused', 'recoveryPending', 'recoveryApprovalRequest', 'recoveryDecided', 'recoveryHolderNotice', 'recoveryPickup', 'recoveryPin'].sort(),
     );
     // And the other way round: each template's parameters are exactly the ports ones.
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -177,6 +177,13 @@ describe('every journey B mail', () => {
       orderOutcome: true,
       registrantInvite: true,
       registrantReady: true,
+      recoveryRefused: true,
+      recoveryPending: true,
+      recoveryApprovalRequest: true,
+      recoveryDecided: true,
+      recoveryHolderNotice: true,
+      recoveryPickup: true,
+      recoveryPin: true,
     };
     expect(Object.values(same).every((v) => v)).toBe(true);
     const line: PortsLine = lines[0]!;
