@@ -15,6 +15,7 @@ import { journeyARoutes } from './http/journey-a-routes.js';
 import { journeyBRoutes } from './http/journey-b-routes.js';
 import { createRegistrants, type Registrants } from './workflow/registrants.js';
 import { createKeyRecovery, RECOVERY_PURPOSE } from './workflow/recover-key.js';
+import { sendRenewalReminders } from './workflow/renewal.js';
 import { firstCommandLine, parseCommand } from './domain/reply-command.js';
 import { isMailcaError } from './domain/errors.js';
 import type { AddressHandler } from './workflow/process-inbound.js';
@@ -266,6 +267,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
               log.info({ subsystem: 'ca' }, 'CRLs published on schedule');
               return;
             }
+            if (p.task === 'renewal-reminders') {
+              const sent = await sendRenewalReminders(enrolment);
+              if (sent > 0) log.info({ subsystem: 'enrolment', sent }, 'renewal reminders sent');
+              return;
+            }
             const n = await expirePickups(enrolment);
             if (n > 0) log.info({ subsystem: 'enrolment', expired: n }, 'pickup links expired; their keys destroyed');
           },
@@ -277,6 +283,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       // many worker processes run)
       await jobs.schedule('housekeeping', { v: 1, task: 'expire-pickups' }, 'expire-pickups', 600_000);
       await jobs.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 12 * 3_600_000);
+      await jobs.schedule('housekeeping', { v: 1, task: 'renewal-reminders' }, 'renewal-reminders', 3_600_000);
       // mail stored but not in Redis (queued by a CLI command while no Redis was reachable,
       // or Redis lost its data): sent once seen, checked at start and every minute
       const sendQueued = async (): Promise<void> => {

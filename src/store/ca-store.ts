@@ -23,6 +23,8 @@ function certificateFrom(r: Row): CertificateRecord {
     activatedAt: r.activated_at == null ? null : toDate(r.activated_at),
     activatedBy: (r.activated_by as string | null) ?? null,
     activationQueue: (r.activation_queue as string | null) ?? null,
+    reminded30At: r.reminded_30_at == null ? null : toDate(r.reminded_30_at),
+    reminded7At: r.reminded_7_at == null ? null : toDate(r.reminded_7_at),
   };
 }
 
@@ -90,6 +92,21 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
     async certificate(serial) {
       const rows = await db.query('SELECT * FROM certificates WHERE serial = $1', [serial]);
       return rows[0] ? certificateFrom(rows[0]) : null;
+    },
+
+    async dueForReminder(days, now, limit) {
+      const column = days === 30 ? 'reminded_30_at' : 'reminded_7_at';
+      const rows = await db.query(
+        `SELECT * FROM certificates WHERE status = 'issued' AND profile = 'client' AND request_ref IS NOT NULL AND ${column} IS NULL AND not_after > $1 AND not_after <= $2 ORDER BY not_after LIMIT $3`,
+        [now, new Date(now.getTime() + days * 86_400_000), limit],
+      );
+      return rows.map(certificateFrom);
+    },
+
+    async markReminded(serial, days, at) {
+      const column = days === 30 ? 'reminded_30_at' : 'reminded_7_at';
+      const rows = await db.query(`UPDATE certificates SET ${column} = $2 WHERE serial = $1 AND ${column} IS NULL RETURNING serial`, [serial, at]);
+      return rows.length === 1;
     },
 
     async liveSmimeMailboxes(emails, now) {

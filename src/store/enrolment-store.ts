@@ -66,10 +66,10 @@ export function createEnrolmentStore(db: Db, clock: Clock): EnrolmentStore {
       return db.transaction(async (tx) => {
         const now = clock.now();
         const inserted = await tx.query(
-          `INSERT INTO enrolments (id, inbound_id, state, requested_by, thread_id, first_name, last_name, email, phone, local_authority, comments, key_type, csr_der, phrase_hash, created_at, updated_at)
-           VALUES ($1, $2, 'awaiting-confirmation', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+          `INSERT INTO enrolments (id, inbound_id, state, requested_by, thread_id, first_name, last_name, email, phone, local_authority, comments, key_type, csr_der, phrase_hash, created_at, updated_at, renewal_of, confirmed_at)
+           VALUES ($1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $16, $17)
            ON CONFLICT (inbound_id) DO NOTHING RETURNING *`,
-          [rec.id, rec.inboundId, rec.requestedBy, rec.threadId, rec.firstName, rec.lastName, rec.email, rec.phone, rec.localAuthority, rec.comments, rec.keyType, rec.csrDer, rec.phraseHash, now],
+          [rec.id, rec.inboundId, rec.requestedBy, rec.threadId, rec.firstName, rec.lastName, rec.email, rec.phone, rec.localAuthority, rec.comments, rec.keyType, rec.csrDer, rec.phraseHash, now, rec.renewalOf ? 'awaiting-approval' : 'awaiting-confirmation', rec.renewalOf ?? null, rec.renewalOf ? now : null],
         );
         if (inserted[0]) {
           await appendAudit(tx, now, audit);

@@ -368,4 +368,16 @@ CREATE TABLE recoveries (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'renewal',
+    sql: `
+-- Renewal reminders 30 and 7 days before a certificate ends, once each (even across
+-- restarts: the mark is set after the mail is queued, and the mail's id is deterministic).
+ALTER TABLE certificates ADD COLUMN reminded_30_at timestamptz;
+ALTER TABLE certificates ADD COLUMN reminded_7_at timestamptz;
+-- A request made by RENEW names the one it renews.
+ALTER TABLE enrolments ADD COLUMN renewal_of text;
+`,
+  },
 ];

@@ -1,4 +1,5 @@
 /** Journey A's templates by mail kind (the keys of `EnrolmentMailParams` in src/workflow/ports.ts). */
+import { renderRenewalReminder } from './renewal-reminder.js';
 import { renderCertificateRevoked } from './certificate-revoked.js';
 import { renderActivationRequest } from './activation-request.js';
 import { renderAlreadyDecided } from './already-decided.js';
@@ -28,6 +29,7 @@ export const journeyATemplates = {
   certificateActivated: renderCertificateActivated,
   requestStatus: renderRequestStatus,
   certificateRevoked: renderCertificateRevoked,
+  renewalReminder: renderRenewalReminder,
 } as const;
 
 export { renderActivationRequest, type ActivationRequestParams } from './activation-request.js';
@@ -44,3 +46,4 @@ export { renderPickupReady, type PickupReadyParams } from './pickup-ready.js';
 export { renderRequestStatus, type RequestStatusParams } from './request-status.js';
 export { formatDate, formatDateTime } from './format.js';
 export { renderCertificateRevoked, type CertificateRevokedParams } from './certificate-revoked.js';
+export { renderRenewalReminder, type RenewalReminderParams } from './renewal-reminder.js';

@@ -58,6 +58,8 @@ export function createCaWorkflow(deps: CaDeps) {
     },
 
     describe: (der: Buffer) => deps.inspector.describe(der),
+    dueForReminder: (days: 30 | 7, limit: number) => deps.store.dueForReminder(days, deps.clock.now(), limit),
+    markReminded: (serial: string, days: 30 | 7) => deps.store.markReminded(serial, days, deps.clock.now()),
     liveSmimeMailboxes: (emails: readonly string[]) => deps.store.liveSmimeMailboxes(emails.map((e) => e.toLowerCase()), deps.clock.now()),
     generateKey: (type: Parameters<CaDeps['keys']['generate']>[0]) => deps.keys.generate(type),
     spkiOf: (pkcs8: Buffer) => deps.keys.spkiOf(pkcs8),

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { KeySource, RequestFacts } from '../domain/request-facts.js';
 export { enrolmentRef } from '../domain/enrolment-ref.js';
 import type { CaWorkflow } from './ca-workflow.js';
-import type { Clock, EnrolmentMailer, EnrolmentRecord, EnrolmentStore, JobQueue, KeyVault, PickupStore, ReplyContext, SlowHash, StaffStore } from './ports.js';
+import type { Clock, EnrolmentMailer, EnrolmentRecord, EnrolmentStore, JobQueue, KeyVault, PickupStore, ReplyContext, SlowHash, StaffMember, StaffStore } from './ports.js';
 import type { ReplyTokens } from './reply-tokens.js';
 
 export interface EnrolmentDeps {
@@ -93,4 +93,19 @@ export function describeState(e: EnrolmentRecord): { state: string; lines: strin
   if (e.serial) lines.push(`Certificate serial ${e.serial}${e.issuedAt ? `, issued ${e.issuedAt.toISOString()}` : ''}.`);
   if (e.collectedAt) lines.push(`Collected ${e.collectedAt.toISOString()}.`);
   return { state: STATE_TEXT[e.state], lines };
+}
+
+/** Who approves a request: the administrators of its local authority, else the global ones. */
+export function approversFor(staff: readonly StaffMember[], localAuthority: string): { approvers: StaffMember[]; scope: 'local' | 'global' } {
+  const local = staff.filter((s) => s.role === 'admin' && s.localAuthority === localAuthority);
+  if (local.length > 0) return { approvers: local, scope: 'local' };
+  return { approvers: staff.filter((s) => s.role === 'admin' && s.localAuthority === null), scope: 'global' };
+}
+
+/** Sends the request to each approver, with a reply token bound to them. */
+export async function askApprovers(deps: Pick<EnrolmentDeps, 'tokens' | 'mail'>, e: EnrolmentRecord, approvers: readonly StaffMember[], scope: 'local' | 'global'): Promise<void> {
+  for (const a of approvers) {
+    const token = await deps.tokens.issue({ purpose: PURPOSE.approve, subject: e.id, recipient: a.email, ttlMs: APPROVAL_TTL_MS });
+    await deps.mail.send('approvalRequest', notice(e, a.email, `approve:${a.email}`), { ...requestFacts(e), requestedBy: e.requestedBy, confirmedAt: e.confirmedAt ?? e.updatedAt, scope }, token);
+  }
 }

@@ -7,26 +7,12 @@
  */
 import type { Command } from '../domain/reply-command.js';
 import { activateCertificate } from './activate-certificate.js';
-import { APPROVAL_TTL_MS, PURPOSE, STATUS_TTL_MS, answer, describeState, notice, requestFacts, type EnrolmentDeps } from './enrolment-deps.js';
-import type { EnrolmentRecord, ReplyContext, StaffMember } from './ports.js';
+import { renew } from './renewal.js';
+import { PURPOSE, STATUS_TTL_MS, answer, approversFor, askApprovers, describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
+import type { EnrolmentRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 
 type Req = Parameters<ReplyHandler['handle']>[0];
-
-/** Who approves a request: the administrators of its local authority, else the global ones. */
-export function approversFor(staff: readonly StaffMember[], localAuthority: string): { approvers: StaffMember[]; scope: 'local' | 'global' } {
-  const local = staff.filter((s) => s.role === 'admin' && s.localAuthority === localAuthority);
-  if (local.length > 0) return { approvers: local, scope: 'local' };
-  return { approvers: staff.filter((s) => s.role === 'admin' && s.localAuthority === null), scope: 'global' };
-}
-
-/** Sends the request to each approver, with a reply token bound to them. */
-export async function askApprovers(deps: Pick<EnrolmentDeps, 'tokens' | 'mail'>, e: EnrolmentRecord, approvers: readonly StaffMember[], scope: 'local' | 'global'): Promise<void> {
-  for (const a of approvers) {
-    const token = await deps.tokens.issue({ purpose: PURPOSE.approve, subject: e.id, recipient: a.email, ttlMs: APPROVAL_TTL_MS });
-    await deps.mail.send('approvalRequest', notice(e, a.email, `approve:${a.email}`), { ...requestFacts(e), requestedBy: e.requestedBy, confirmedAt: e.confirmedAt ?? e.updatedAt, scope }, token);
-  }
-}
 
 async function status(deps: EnrolmentDeps, e: EnrolmentRecord, reply: ReplyContext): Promise<void> {
   const d = describeState(e);
@@ -152,7 +138,12 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
       if (!e) return;
       if (req.command.verb === 'STATUS') return status(deps, e, req.reply);
       if (req.command.verb === 'REVOKE') return revoke(req, e, req.command.args.phrase);
-      return notHere(deps, e, req.reply, 'STATUS or REVOKE <challenge phrase>');
+      if (req.command.verb === 'RENEW') {
+        const r = await renew(deps, { e, inboundId: req.inboundId, from: req.from, reply: req.reply });
+        if (r === 'renewed') return;
+        return notHere(deps, e, req.reply, r === 'csr' ? 'STATUS (a certificate for your own key needs a new request with a new CSR to enrol@)' : 'STATUS (there is no valid certificate to renew)');
+      }
+      return notHere(deps, e, req.reply, 'STATUS, RENEW or REVOKE <challenge phrase>');
     },
   };
 

@@ -5,7 +5,7 @@
  */
 import { MailcaError } from '../domain/errors.js';
 import { activateCertificate } from './activate-certificate.js';
-import { approversFor, askApprovers } from './enrolment-replies.js';
+import { approversFor, askApprovers } from './enrolment-deps.js';
 import { describeState, type EnrolmentDeps } from './enrolment-deps.js';
 import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
 

@@ -178,6 +178,8 @@ export interface CertificateRecord {
   readonly activatedAt: Date | null;
   readonly activatedBy: string | null;
   readonly activationQueue: string | null;
+  readonly reminded30At?: Date | null;
+  readonly reminded7At?: Date | null;
 }
 
 /** One audit record; the store chains it to the previous one by SHA-256. */
@@ -219,6 +221,10 @@ export interface CaStore {
   liveSmimeMailboxes(emails: readonly string[], now: Date): Promise<Set<string>>;
   /** The live (reserved, issued or revoked) certificate made for a request, if any. */
   byRequest(requestRef: string): Promise<CertificateRecord | null>;
+  /** Issued client certificates of journey A that end within `days` and were not reminded for that mark yet. */
+  dueForReminder(days: 30 | 7, now: Date, limit: number): Promise<CertificateRecord[]>;
+  /** Records the reminder; false when another run recorded it first. */
+  markReminded(serial: string, days: 30 | 7, at: Date): Promise<boolean>;
   /** Marks an issued certificate active; null when it is unknown or not issued. */
   activate(act: { serial: string; at: Date; by: string; queue: string | null }, audit: AuditEntry): Promise<CertificateRecord | null>;
   /** Marks a certificate revoked; returns the record as it now stands, or null if unknown. */
@@ -361,7 +367,7 @@ export interface JobPayloads {
   /** Make a set-up registrant's key (into escrow) and certificate. */
   readonly 'issue-smime': { readonly v: 1; readonly orderId: string; readonly line: number };
   /** Periodic: expire pickup links (and destroy their keys). */
-  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' | 'publish-crls' };
+  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' | 'publish-crls' | 'renewal-reminders' };
 }
 
 export type JobName = keyof JobPayloads;
@@ -542,7 +548,10 @@ export interface EnrolmentRecord {
   readonly updatedAt: Date;
 }
 
-export type NewEnrolment = Pick<EnrolmentRecord, 'id' | 'inboundId' | 'requestedBy' | 'threadId' | 'firstName' | 'lastName' | 'email' | 'phone' | 'localAuthority' | 'comments' | 'keyType' | 'csrDer' | 'phraseHash'>;
+export type NewEnrolment = Pick<EnrolmentRecord, 'id' | 'inboundId' | 'requestedBy' | 'threadId' | 'firstName' | 'lastName' | 'email' | 'phone' | 'localAuthority' | 'comments' | 'keyType' | 'csrDer' | 'phraseHash'> & {
+  /** A renewal (RENEW) skips the holder's confirmation: it starts awaiting approval. */
+  readonly renewalOf?: string;
+};
 
 export type EnrolmentPatch = Partial<Pick<EnrolmentRecord, 'sealedKey' | 'serial' | 'approverScope' | 'decidedBy' | 'decisionReason' | 'confirmedAt' | 'decidedAt' | 'issuedAt' | 'collectedAt'>>;
 
@@ -611,6 +620,7 @@ export interface EnrolmentMailParams {
   readonly certificateActivated: { readonly ref: string; readonly serial: string; readonly queue: string | null };
   readonly requestStatus: { readonly ref: string; readonly state: string; readonly lines: readonly string[] };
   readonly certificateRevoked: { readonly ref: string; readonly serial: string; readonly revokedAt: Date };
+  readonly renewalReminder: { readonly ref: string; readonly serial: string; readonly notAfter: Date; readonly days: number };
 }
 
 export type EnrolmentMailKind = keyof EnrolmentMailParams;

@@ -57,10 +57,17 @@ export interface JourneyHarness {
   mailTo(to: string, subject: RegExp, timeoutMs?: number): Promise<CaughtMail>;
   /** Waits until every queue is idle, then returns what `to` got so far. */
   settled(to?: string): Promise<CaughtMail[]>;
+  /** Stops mailca and starts it again on the same data, Redis and catcher (as after a restart). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startJourneyHarness(backend: Backend): Promise<JourneyHarness> {
+export interface HarnessOptions {
+  /** mailca's clock (tests move it forward); the system clock by default. */
+  readonly clock?: { now(): Date };
+}
+
+export async function startJourneyHarness(backend: Backend, options: HarnessOptions = {}): Promise<JourneyHarness> {
   const people = createSenderDomain(PEOPLE);
   const redis: TestRedis = await startTestRedis();
   const catcher = await startSmtpCatcher();
@@ -97,8 +104,10 @@ export async function startJourneyHarness(backend: Backend): Promise<JourneyHarn
       cb();
     },
   });
-  const service = await startService(config, createRootLogger('debug', sink), { resolver: people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}) });
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
+  const start = () =>
+    startService(config, createRootLogger('debug', sink), { resolver: people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  let service = await start();
+  let transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
   const operator = createOperator(service.enrolment);
   await operator.addStaff({ email: ADMIN_1, role: 'admin', localAuthority: 'E0931' }, 'test');
   await operator.addStaff({ email: ADMIN_2, role: 'admin', localAuthority: 'E0931' }, 'test');
@@ -137,7 +146,9 @@ export async function startJourneyHarness(backend: Backend): Promise<JourneyHarn
   }
 
   return {
-    service,
+    get service() {
+      return service;
+    },
     catcher,
     logLines,
     redisUrl: redis.url,
@@ -168,6 +179,12 @@ export async function startJourneyHarness(backend: Backend): Promise<JourneyHarn
         throw new Error(`${err.message}: no mail to ${to} with a subject like ${subject}; it got ${JSON.stringify(got)}`);
       }),
     settled,
+    async restart() {
+      transport.close();
+      await service.stop();
+      service = await start();
+      transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
+    },
     async stop() {
       transport.close();
       await service.stop();

@@ -163,7 +163,7 @@ describe('every journey A mail', () => {
     // Compile-time: a kind added to EnrolmentMailParams without a template fails the typecheck.
     const t: EnrolmentTemplates = journeyATemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['activationRequest', 'alreadyDecided', 'approvalRequest', 'certificateActivated', 'certificateRevoked', 'enrolmentCancelled', 'enrolmentConfirm', 'enrolmentDecided', 'enrolmentProblems', 'enrolmentSubmitted', 'pickupLocked', 'pickupLockedHolder', 'pickupReady', 'requestStatus'].sort(),
+      ['activationRequest', 'alreadyDecided', 'approvalRequest', 'certificateActivated', 'certificateRevoked', 'enrolmentCancelled', 'renewalReminder', 'enrolmentConfirm', 'enrolmentDecided', 'enrolmentProblems', 'enrolmentSubmitted', 'pickupLocked', 'pickupLockedHolder', 'pickupReady', 'requestStatus'].sort(),
     );
     expect(t.enrolmentCancelled({ ...site, ref }).subject).toContain(ref);
   });
