@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { MailcaError } from '../domain/errors.js';
-import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.js';
 import { SUBSCRIBER_PROFILES } from '../domain/certificate-profile.js';
 import type { CaWorkflow } from '../workflow/ca-workflow.js';
 import type { CertificateSummary } from '../workflow/ports.js';
@@ -122,18 +121,6 @@ export function registerCaCommands(program: Command, deps: CaCliDeps): void {
       }),
     );
 
-  // also as `mailca revoke` (PRODUCT.md, "Interfaces": the CLI)
-  for (const parent of [ca, program]) parent.command('revoke')
-    .description('revoke a certificate and publish a new CRL at once')
-    .argument('<serial>', 'serial number in hex, as `ca issue` printed it')
-    .requiredOption('--reason <reason>', `one of ${Object.keys(REVOCATION_REASONS).join(', ')}`)
-    .action((serial: string, o: { reason: string }) =>
-      withCa(deps, async (w) => {
-        const reason = parseRevocationReason(o.reason);
-        const r = await w.revoke({ serial, reason, actor: CLI_ACTOR });
-        io.err(`Revoked ${r.record.serial} (${reason}); CRL number ${r.crlNumber} of the ${r.record.caId} CA published.`);
-      }),
-    );
 
   // also as `mailca crl` (PRODUCT.md, "Interfaces": the CLI)
   for (const parent of [ca, program]) parent.command('crl')

@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { MailcaError } from '../domain/errors.js';
+import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.js';
 import type { Operator } from '../workflow/operator.js';
 import type { EnrolmentState } from '../workflow/ports.js';
 import { CLI_ACTOR, type CliIo } from './ca-commands.js';
@@ -93,6 +94,21 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
       if (e.comments) deps.io.out(`  Comments: ${e.comments}`);
       if (r.certificate) deps.io.out(`  Certificate ${r.certificate.serial}: ${r.certificate.status}${r.certificate.activatedAt ? `, active since ${r.certificate.activatedAt.toISOString()}` : ''}${r.certificate.notAfter ? `, valid until ${r.certificate.notAfter.toISOString()}` : ''}.`);
     });
+
+  // `mailca revoke` (and `mailca ca revoke`): revoked, a new CRL published, the holder told
+  const ca = program.commands.find((c) => c.name() === 'ca');
+  for (const parent of ca ? [ca, program] : [program]) {
+    parent
+      .command('revoke')
+      .description('revoke a certificate and publish a new CRL at once; the holder of a client certificate is told')
+      .argument('<serial>', 'serial number in hex, as `ca issue` printed it')
+      .requiredOption('--reason <reason>', `one of ${Object.keys(REVOCATION_REASONS).join(', ')}`)
+      .action(async (serial: string, o: { reason: string }) => {
+        const reason = parseRevocationReason(o.reason);
+        const r = await withOperator(deps, (op) => op.revoke(serial, reason, CLI_ACTOR));
+        deps.io.err(`Revoked ${r.record.serial} (${reason}); CRL number ${r.crlNumber} of the ${r.record.caId} CA published.${r.holderTold ? ' The holder is told.' : ''}`);
+      });
+  }
 
   program
     .command('activate')

@@ -1,4 +1,5 @@
 import type { Clock, Envelope, InboundRecord, InboundStore } from '../workflow/ports.js';
+import { appendAudit } from './audit-log.js';
 import { type Db, type Row, toBuffer, toDate } from './db.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -74,7 +75,14 @@ export function createInboundStore(db: Db, clock: Clock): InboundStore {
     },
 
     async finish(id, state, reason) {
-      await db.query(`UPDATE inbound_messages SET state = $2, reason = $3, finished_at = $4 WHERE id = $1 AND state IN ('received', 'claimed')`, [id, state, reason, clock.now()]);
+      // every intake is audited with its sender, Message-ID and outcome (the audit chain)
+      await db.transaction(async (tx) => {
+        const now = clock.now();
+        const rows = await tx.query(`UPDATE inbound_messages SET state = $2, reason = $3, finished_at = $4 WHERE id = $1 AND state IN ('received', 'claimed') RETURNING from_address, message_id`, [id, state, reason, now]);
+        if (!rows[0]) return;
+        const from = (rows[0].from_address as string | null) ?? '';
+        await appendAudit(tx, now, { actor: from ? `mail:${from.toLowerCase()}` : 'mail:unknown', action: `intake.${state}`, subject: id, details: { reason, messageId: (rows[0].message_id as string | null) ?? null } });
+      });
     },
 
     durable: () => db.durable(),

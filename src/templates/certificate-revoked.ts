@@ -8,6 +8,9 @@ export interface CertificateRevokedParams extends MailSite {
   readonly ref: string;
   readonly serial: string;
   readonly revokedAt: Date;
+  /** `operator`: revoked by the CA's operator, with the reason recorded; `holder`: at the holder's request. */
+  readonly by?: 'holder' | 'operator';
+  readonly reason?: string;
 }
 
 export function renderCertificateRevoked(p: CertificateRevokedParams): RenderedMail {
@@ -15,10 +18,14 @@ export function renderCertificateRevoked(p: CertificateRevokedParams): RenderedM
     site: p,
     subject: withRef('Your certificate is revoked', p.ref),
     blocks: [
-      para(`As you asked, certificate ${p.serial} was revoked on ${formatDateTime(p.revokedAt)}. The certificate revocation list (CRL) was updated at once, so systems that check it no longer accept the certificate.`),
+      para(
+        p.by === 'operator'
+          ? `Certificate ${p.serial} was revoked by the certificate authority on ${formatDateTime(p.revokedAt)}${p.reason ? ` (reason: ${p.reason})` : ''}. The certificate revocation list (CRL) was updated at once, so systems that check it no longer accept the certificate.`
+          : `As you asked, certificate ${p.serial} was revoked on ${formatDateTime(p.revokedAt)}. The certificate revocation list (CRL) was updated at once, so systems that check it no longer accept the certificate.`,
+      ),
       heading('What happens next'),
       para('Remove the certificate and its key from your devices. To get a new certificate, send a new request to enrol@.'),
-      para('If you did not ask for this, tell support at once: someone knows your challenge phrase.'),
+      para(p.by === 'operator' ? 'If you do not know why, ask support.' : 'If you did not ask for this, tell support at once: someone knows your challenge phrase.'),
     ],
   });
 }

@@ -6,7 +6,8 @@
 import { MailcaError } from '../domain/errors.js';
 import { activateCertificate } from './activate-certificate.js';
 import { approversFor, askApprovers } from './enrolment-deps.js';
-import { describeState, type EnrolmentDeps } from './enrolment-deps.js';
+import { describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
+import type { RevocationReason } from '../domain/revocation.js';
 import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
 
 const LA = /^[A-Z]\d{4}$/;
@@ -58,6 +59,13 @@ export function createOperator(deps: OperatorDeps) {
       const e = /^r-/i.test(r) ? await deps.enrolments.get(r.toUpperCase()) : await deps.enrolments.bySerial(r.toLowerCase().replace(/:/g, ''));
       if (!e) return null;
       return { request: e, status: describeState(e), certificate: e.serial ? await deps.ca.certificate(e.serial) : null };
+    },
+    /** `mailca revoke`: revoked, the CRL reissued, and the holder of a journey A certificate told. */
+    async revoke(serial: string, reason: RevocationReason, actor: string) {
+      const r = await deps.ca.revoke({ serial, reason, actor });
+      const e = await deps.enrolments.bySerial(r.record.serial);
+      if (e) await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${r.record.serial}`), { ref: e.id, serial: r.record.serial, revokedAt: r.record.revokedAt ?? deps.clock.now(), by: 'operator', reason });
+      return { ...r, holderTold: e !== null };
     },
     activate(serial: string, queue: string | null, actor: string) {
       return activateCertificate(deps, { serial, by: actor, queue, actor });

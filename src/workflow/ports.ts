@@ -619,7 +619,7 @@ export interface EnrolmentMailParams {
   readonly activationRequest: { readonly ref: string; readonly serial: string; readonly holderName: string; readonly holderEmail: string; readonly localAuthority: string; readonly collectedAt: Date };
   readonly certificateActivated: { readonly ref: string; readonly serial: string; readonly queue: string | null };
   readonly requestStatus: { readonly ref: string; readonly state: string; readonly lines: readonly string[] };
-  readonly certificateRevoked: { readonly ref: string; readonly serial: string; readonly revokedAt: Date };
+  readonly certificateRevoked: { readonly ref: string; readonly serial: string; readonly revokedAt: Date; readonly by?: 'holder' | 'operator'; readonly reason?: string };
   readonly renewalReminder: { readonly ref: string; readonly serial: string; readonly notAfter: Date; readonly days: number };
 }
 

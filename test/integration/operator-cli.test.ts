@@ -162,6 +162,14 @@ describe.skipIf(!peersPresent('redis-server', 'swaks'))('operator commands while
     expect(shown.stdout).toContain(`${ref}: active`);
     expect(shown.stdout).toContain(`Certificate ${serial}: issued, active since`);
 
+    // the operator revokes; the CRL is reissued and the holder told (the mail waits in the
+    // store as `queued` until a mailca runs: nothing runs now)
+    const revoked = await cli('revoke', serial, '--reason', 'affiliationChanged');
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stderr).toContain(`Revoked ${serial} (affiliationChanged)`);
+    expect(revoked.stderr).toContain('The holder is told.');
+    expect((await cli('show', ref)).stdout).toContain(`Certificate ${serial}: revoked`);
+
     // the audit chain of this real run verifies; edited in the database, it names the record
     const verified = await cli('audit', 'verify');
     expect(verified.code, verified.stderr).toBe(0);
@@ -170,10 +178,12 @@ describe.skipIf(!peersPresent('redis-server', 'swaks'))('operator commands while
     const exported = await cli('audit', 'export', '--since', '2000-01-01');
     const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; action: string; subject: string });
     expect(lines).toHaveLength(records);
-    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['enrolment.received', 'enrolment.approved', 'certificate.issued', 'certificate.activated', 'organisation.added', 'credits.added']));
+    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['intake.processed', 'enrolment.received', 'enrolment.approved', 'certificate.issued', 'certificate.activated', 'certificate.revoked', 'organisation.added', 'credits.added']));
     const target = lines.find((l) => l.action === 'enrolment.approved')!;
     const store = await openStore({ dataDir, clock: { now: () => new Date() } });
     try {
+      const told = await store.db.query(`SELECT state FROM outbound_messages WHERE kind = 'certificateRevoked' AND recipient = $1`, [HOLDER]);
+      expect(told).toEqual([{ state: 'queued' }]);
       await store.db.query(`UPDATE audit_log SET actor = 'mail:someone-else@example.test' WHERE seq = $1`, [target.seq]);
     } finally {
       await store.close();
