@@ -92,7 +92,7 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
       for (const line of r.status.lines) deps.io.out(`  ${line}`);
       deps.io.out(`  Phone ${e.phone}; key ${e.keyType ?? 'from the holder\'s CSR'}; requested by ${e.requestedBy}.`);
       if (e.comments) deps.io.out(`  Comments: ${e.comments}`);
-      if (r.certificate) deps.io.out(`  Certificate ${r.certificate.serial}: ${r.certificate.status}${r.certificate.activatedAt ? `, active since ${r.certificate.activatedAt.toISOString()}` : ''}${r.certificate.notAfter ? `, valid until ${r.certificate.notAfter.toISOString()}` : ''}.`);
+      if (r.certificate) deps.io.out(`  Certificate ${r.certificate.serial}: ${r.certificateState ?? r.certificate.status}${r.certificate.activatedAt ? `, activated ${r.certificate.activatedAt.toISOString()}` : ''}${r.certificate.notAfter ? `, valid until ${r.certificate.notAfter.toISOString()}` : ''}.`);
     });
 
   // `mailca revoke` (and `mailca ca revoke`): revoked, a new CRL published, the holder told

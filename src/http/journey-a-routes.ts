@@ -8,20 +8,13 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CaWorkflow } from '../workflow/ca-workflow.js';
 import type { PickupService } from '../workflow/collect-certificate.js';
-import type { CertificateRecord } from '../workflow/ports.js';
+import { certificateStatus } from '../workflow/certificate-status.js';
 import { renderCaPage } from './pages/ca-page.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
 import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
 import { sendText, type Route } from './server.js';
 
 const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
-
-/** The status a relying system sees (journey A step 6). */
-export function certificateStatus(c: CertificateRecord, now: Date): 'issued' | 'active' | 'revoked' | 'expired' {
-  if (c.status === 'revoked') return 'revoked';
-  if (c.notAfter && c.notAfter.getTime() <= now.getTime()) return 'expired';
-  return c.activatedAt ? 'active' : 'issued';
-}
 
 export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; csrfSecret: Uint8Array; now: () => Date; log: Logger }): Route[] {
   const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);

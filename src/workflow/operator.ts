@@ -5,6 +5,7 @@
  */
 import { MailcaError } from '../domain/errors.js';
 import { activateCertificate } from './activate-certificate.js';
+import { certificateStatus } from './certificate-status.js';
 import { approversFor, askApprovers } from './enrolment-deps.js';
 import { describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
 import type { RevocationReason } from '../domain/revocation.js';
@@ -54,11 +55,12 @@ export function createOperator(deps: OperatorDeps) {
     listStaff: (): Promise<StaffMember[]> => deps.staff.list(),
     listRequests: (state: EnrolmentState | undefined, limit: number): Promise<EnrolmentRecord[]> => deps.enrolments.list({ ...(state ? { state } : {}), limit }),
     /** A request by its reference, or the request of a certificate serial. */
-    async show(ref: string): Promise<{ request: EnrolmentRecord; status: ReturnType<typeof describeState>; certificate: CertificateRecord | null } | null> {
+    async show(ref: string): Promise<{ request: EnrolmentRecord; status: ReturnType<typeof describeState>; certificate: CertificateRecord | null; certificateState: ReturnType<typeof certificateStatus> | null } | null> {
       const r = ref.trim();
       const e = /^r-/i.test(r) ? await deps.enrolments.get(r.toUpperCase()) : await deps.enrolments.bySerial(r.toLowerCase().replace(/:/g, ''));
       if (!e) return null;
-      return { request: e, status: describeState(e), certificate: e.serial ? await deps.ca.certificate(e.serial) : null };
+      const certificate = e.serial ? await deps.ca.certificate(e.serial) : null;
+      return { request: e, status: describeState(e), certificate, certificateState: certificate ? certificateStatus(certificate, deps.clock.now()) : null };
     },
     /** `mailca revoke`: revoked, the CRL reissued, and the holder of a journey A certificate told. */
     async revoke(serial: string, reason: RevocationReason, actor: string) {

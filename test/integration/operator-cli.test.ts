@@ -160,7 +160,7 @@ describe.skipIf(!peersPresent('redis-server', 'swaks'))('operator commands while
     const shown = await cli('show', ref);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`${ref}: active`);
-    expect(shown.stdout).toContain(`Certificate ${serial}: issued, active since`);
+    expect(shown.stdout).toContain(`Certificate ${serial}: active, activated `);
 
     // the operator revokes; the CRL is reissued and the holder told (the mail waits in the
     // store as `queued` until a mailca runs: nothing runs now)
