@@ -7,7 +7,12 @@ import { base32Lower } from './base32.js';
  * (RFC 4648 alphabet: no 0/1/8/9 to mistake for O/I/B/g).
  */
 export function enrolmentRef(inboundId: string): string {
-  return `R-${base32Lower(createHash('sha256').update(`enrolment\0${inboundId}`).digest()).slice(0, 10).toUpperCase()}`;
+  return derivedRef('R', 'enrolment', inboundId);
+}
+
+/** The same kind of reference for other things made from one inbound message (`O-` orders, `K-` key recoveries). */
+export function derivedRef(prefix: string, label: string, inboundId: string): string {
+  return `${prefix}-${base32Lower(createHash('sha256').update(`${label}\0${inboundId}`).digest()).slice(0, 10).toUpperCase()}`;
 }
 
 export const ENROLMENT_REF_PATTERN = /^R-[A-Z2-7]{10}$/;

@@ -5,7 +5,7 @@
  * wrong PINs lock the link and tell support. The key is destroyed once the download went
  * through, or when the link expires.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { issueTicket, ticketValid } from '../domain/form-ticket.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, pickupTokenHash } from '../domain/pickup-credentials.js';
 import { ACTIVATION_TTL_MS, PIN_ATTEMPTS, PURPOSE, holderName, notice, type EnrolmentDeps } from './enrolment-deps.js';
@@ -32,23 +32,8 @@ const msg = (title: string, paragraphs: string[], httpStatus: number, status: 'i
 const UNKNOWN = msg('This link is not valid', ['The address may be incomplete: mail programs sometimes break long links. Open the link from the mail again, or copy the whole address into the browser.'], 404);
 
 export function createPickupService(deps: EnrolmentDeps) {
-  const ticketMac = (enrolmentId: string, expires: number): string =>
-    createHmac('sha256', deps.pickupSecret).update(`ticket\0${enrolmentId}\0${expires}`).digest('base64url');
-
-  function issueTicket(enrolmentId: string): string {
-    const expires = deps.clock.now().getTime() + TICKET_TTL_MS;
-    return `${expires}.${ticketMac(enrolmentId, expires)}`;
-  }
-
-  function ticketValid(enrolmentId: string, ticket: string): boolean {
-    const m = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(ticket);
-    if (!m) return false;
-    const expires = Number(m[1]);
-    if (expires < deps.clock.now().getTime()) return false;
-    const want = Buffer.from(ticketMac(enrolmentId, expires));
-    const got = Buffer.from(m[2]!);
-    return want.length === got.length && timingSafeEqual(want, got);
-  }
+  const issue = (enrolmentId: string): string => issueTicket(deps.pickupSecret, 'ticket', [enrolmentId], deps.clock.now(), TICKET_TTL_MS);
+  const valid = (enrolmentId: string, ticket: string): boolean => ticketValid(deps.pickupSecret, 'ticket', [enrolmentId], ticket, deps.clock.now());
 
   /** The pickup and its request when the link can be used, else the page saying why. */
   async function open(token: string): Promise<{ pickup: PickupRecord; e: EnrolmentRecord } | PickupMessage> {
@@ -68,7 +53,7 @@ export function createPickupService(deps: EnrolmentDeps) {
     const cert = await deps.ca.certificate(e.serial!);
     // what the certificate itself says, not what the request said
     const summary: CertificateSummary = deps.ca.describe(cert!.certDer!);
-    return { kind: 'details', ticket: issueTicket(e.id), details: summary, csr: e.csrDer !== null, minLength: MIN_PKCS12_PASSWORD, ...(error ? { error } : {}) };
+    return { kind: 'details', ticket: issue(e.id), details: summary, csr: e.csrDer !== null, minLength: MIN_PKCS12_PASSWORD, ...(error ? { error } : {}) };
   }
 
   return {
@@ -102,7 +87,7 @@ export function createPickupService(deps: EnrolmentDeps) {
       const o = await open(token);
       if ('kind' in o) return o;
       const { e } = o;
-      if (!ticketValid(e.id, req.ticket)) return { kind: 'pin-form', error: 'Please enter your PIN again: the page was open too long.' };
+      if (!valid(e.id, req.ticket)) return { kind: 'pin-form', error: 'Please enter your PIN again: the page was open too long.' };
       const cert = (await deps.ca.certificate(e.serial!))!;
       const { root, issuing } = await deps.ca.caCertificates();
       if (e.csrDer) {

@@ -2,9 +2,8 @@
  * What journey B's order use cases share: dependencies, reply-token purposes, the order
  * reference, and how a mail about an order threads.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { base32Lower } from '../domain/base32.js';
+import { derivedRef } from '../domain/enrolment-ref.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import type { Clock, CreditStore, JobQueue, KeyVault, OrderFormFiles, OrderMailer, OrderRecord, OrderStore, OrganisationStore, ReplyContext } from './ports.js';
 import type { ReplyTokens } from './reply-tokens.js';
@@ -40,7 +39,7 @@ export const ORDER_APPROVAL_TTL_MS = 30 * DAY;
 
 /** "O-" and ten base32 characters, derived from the upload so a retried job names the same order. */
 export function orderRef(inboundId: string): string {
-  return `O-${base32Lower(createHash('sha256').update(`order\0${inboundId}`).digest()).slice(0, 10).toUpperCase()}`;
+  return derivedRef('O', 'order', inboundId);
 }
 
 /** A mail about an order that starts its own message in the order's thread. */

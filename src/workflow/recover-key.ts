@@ -8,8 +8,8 @@
  * and the CRL reissued, the holder is told, and the escrowed key goes to the contact who
  * asked as a PKCS#12 through a link, its PIN in a separate mail. Every step is audited.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { base32Lower } from '../domain/base32.js';
+import { derivedRef } from '../domain/enrolment-ref.js';
+import { issueTicket, ticketValid } from '../domain/form-ticket.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, pickupCredentials, pickupTokenHash } from '../domain/pickup-credentials.js';
 import { REVOCATION_REASONS, type RevocationReason } from '../domain/revocation.js';
@@ -30,7 +30,7 @@ export interface RecoveryDeps extends RegistrantDeps {
 }
 
 const answer = (ctx: ReplyContext): ReplyContext => ({ ...ctx, subject: null });
-const recoveryRef = (inboundId: string): string => `K-${base32Lower(createHash('sha256').update(`recovery\0${inboundId}`).digest()).slice(0, 10).toUpperCase()}`;
+const recoveryRef = (inboundId: string): string => derivedRef('K', 'recovery', inboundId);
 const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
 
 /** The reason line after the command, and the CRL reason it names (keyCompromise by default). */
@@ -94,7 +94,6 @@ export function createKeyRecovery(deps: RecoveryDeps) {
     return r;
   }
   const isPage = (x: RecoveryRecord | RecoveryPage): x is RecoveryPage => 'kind' in x;
-  const ticketMac = (r: RecoveryRecord, exp: number) => createHmac('sha256', deps.linkSecret).update(`recovery\0${r.id}\0${exp}`).digest('base64url');
   const details = async (r: RecoveryRecord): Promise<CertificateSummary> => {
     const reg = (await deps.registrants.get(r.orderId, r.line))!;
     return deps.ca.describe((await deps.ca.certificate(reg.serial!))!.certDer!);
@@ -140,8 +139,7 @@ export function createKeyRecovery(deps: RecoveryDeps) {
       const r = await open(token);
       if (isPage(r)) return r;
       if (/^\d{8}$/.test(pin.trim()) && r.pinHash && (await deps.hash.verify(pin.trim(), r.pinHash))) {
-        const exp = deps.clock.now().getTime() + TICKET_TTL_MS;
-        return { kind: 'details', ticket: `${exp}.${ticketMac(r, exp)}`, details: await details(r), minLength: MIN_PKCS12_PASSWORD };
+        return { kind: 'details', ticket: issueTicket(deps.linkSecret, 'recovery', [r.id], deps.clock.now(), TICKET_TTL_MS), details: await details(r), minLength: MIN_PKCS12_PASSWORD };
       }
       const after = await deps.recoveries.recordFailure(r.id, PIN_ATTEMPTS, { actor: 'web:recovery', action: 'recovery.wrong-pin', subject: r.id });
       return after.state === 'locked' ? ((await open(token)) as RecoveryPage) : { kind: 'pin-form', error: `That PIN is not right. ${PIN_ATTEMPTS - after.failedAttempts} tries are left.` };
@@ -149,9 +147,7 @@ export function createKeyRecovery(deps: RecoveryDeps) {
     async download(token: string, form: { ticket: string; password: string; confirm: string; format: string }): Promise<RecoveryPage> {
       const r = await open(token);
       if (isPage(r)) return r;
-      const m = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(form.ticket);
-      const ok = m !== null && Number(m[1]) >= deps.clock.now().getTime() && (() => { const a = Buffer.from(ticketMac(r, Number(m[1]))); const b = Buffer.from(m[2]!); return a.length === b.length && timingSafeEqual(a, b); })();
-      if (!ok) return { kind: 'pin-form', error: 'Please enter the PIN again: the page was open too long.' };
+      if (!ticketValid(deps.linkSecret, 'recovery', [r.id], form.ticket, deps.clock.now())) return { kind: 'pin-form', error: 'Please enter the PIN again: the page was open too long.' };
       const problem = checkFilePassword(form.password, { confirm: form.confirm, minLength: MIN_PKCS12_PASSWORD, personal: [r.requestedBy] });
       if (problem) return { kind: 'details', ticket: form.ticket, details: await details(r), minLength: MIN_PKCS12_PASSWORD, error: problem };
       const reg = (await deps.registrants.get(r.orderId, r.line))!;

@@ -12,7 +12,8 @@
  * - `/collect/<token>`: email + password → the PKCS#12 (protected by that password) and
  *   the chain; "forgot password" sets a new one after the challenge answer.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { issueTicket, ticketValid } from '../domain/form-ticket.js';
 import { MailcaError } from '../domain/errors.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pickup-credentials.js';
@@ -61,18 +62,8 @@ function equalSecret(a: string, b: string): boolean {
 }
 
 export function createRegistrants(deps: RegistrantDeps) {
-  const ticketMac = (kind: string, r: RegistrantRecord, expires: number): string => createHmac('sha256', deps.linkSecret).update(`${kind}\0${r.orderId}\0${r.line}\0${expires}`).digest('base64url');
-  const ticket = (kind: string, r: RegistrantRecord): string => {
-    const expires = deps.clock.now().getTime() + TICKET_TTL_MS;
-    return `${expires}.${ticketMac(kind, r, expires)}`;
-  };
-  const ticketOk = (kind: string, r: RegistrantRecord, t: string): boolean => {
-    const m = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(t);
-    if (!m || Number(m[1]) < deps.clock.now().getTime()) return false;
-    const want = Buffer.from(ticketMac(kind, r, Number(m[1])));
-    const got = Buffer.from(m[2]!);
-    return want.length === got.length && timingSafeEqual(want, got);
-  };
+  const ticket = (kind: string, r: RegistrantRecord): string => issueTicket(deps.linkSecret, kind, [r.orderId, r.line], deps.clock.now(), TICKET_TTL_MS);
+  const ticketOk = (kind: string, r: RegistrantRecord, t: string): boolean => ticketValid(deps.linkSecret, kind, [r.orderId, r.line], t, deps.clock.now());
 
   async function rowOf(r: { orderId: string; line: number }): Promise<{ order: OrderRecord; row: OrderRowRecord }> {
     const order = await deps.orders.get(r.orderId);

@@ -5,7 +5,8 @@ import { MailcaError } from '../../src/domain/errors.js';
 
 const master = randomBytes(32);
 const vault = createKeyVault(master);
-const secret = Buffer.from('-----BEGIN PRIVATE KEY----- pretend PKCS#8 bytes that must stay secret -----END PRIVATE KEY-----');
+// stands in for a PKCS#8 key: bytes that must stay secret (not a real key)
+const secret = Buffer.from('pretend PKCS#8 bytes that must stay secret; '.repeat(3));
 
 function codeOf(fn: () => unknown): string {
   try {
