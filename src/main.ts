@@ -11,7 +11,8 @@ import { describeError } from './domain/errors.js';
 import { createRootLogger } from './log.js';
 import { wire } from './wiring.js';
 import { listOutbox } from './outbound/index.js';
-import { enrolmentDepsFor, startService, type Running } from './service.js';
+import { enrolmentDepsFor, registrantDepsFor, startService, type Running } from './service.js';
+import { createSubscriptions } from './workflow/subscriptions.js';
 import { join } from 'node:path';
 import { forwardable, forwardToService, serveAdminSocket } from './cli/admin-socket.js';
 import type { CliDeps } from './cli/program.js';
@@ -55,7 +56,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
   return {
     io,
     openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
-    openOperator: async () => ({ operator: createOperator(running.enrolment), close: async () => undefined }),
+    openOperator: async () => ({ operator: createOperator({ ...running.enrolment, tellRegistrant: running.subscriptions.tellRevoked }), close: async () => undefined }),
     openOrganisations: async () => ({ organisations: createOrganisations(running.wired.store), close: async () => undefined }),
     openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
@@ -85,7 +86,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
-      return { operator: createOperator(enrolmentDepsFor(config, w, storeOnlyQueue, log)), close: w.close };
+      const subscriptions = createSubscriptions(registrantDepsFor(config, w, storeOnlyQueue, log));
+      return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), tellRegistrant: subscriptions.tellRevoked }), close: w.close };
     },
     async openAudit() {
       const config = envToConfig(readEnv());

@@ -13,7 +13,8 @@ import type { Config } from './config/config.js';
 import { classifyRecipient } from './domain/mail-address.js';
 import { journeyARoutes } from './http/journey-a-routes.js';
 import { journeyBRoutes } from './http/journey-b-routes.js';
-import { createRegistrants, type Registrants } from './workflow/registrants.js';
+import { createRegistrants, REGISTRANT_PURPOSE, type Registrants } from './workflow/registrants.js';
+import { createSubscriptions, type SubscriptionDeps, type Subscriptions } from './workflow/subscriptions.js';
 import { createKeyRecovery, RECOVERY_PURPOSE } from './workflow/recover-key.js';
 import { sendRenewalReminders } from './workflow/renewal.js';
 import { firstCommandLine, parseCommand } from './domain/reply-command.js';
@@ -30,7 +31,7 @@ import { createReplyBudget } from './jobs/reply-budget.js';
 import type { Logger } from './log.js';
 import { createEnrolmentMailer, createOrderMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
 import { createSpool } from './store/index.js';
-import { createMailTemplates, journeyATemplates, journeyBTemplates, renderOrderForm } from './templates/index.js';
+import { ORDER_LAYOUT, createMailTemplates, journeyATemplates, journeyBTemplates, renderOrderForm } from './templates/index.js';
 import { readOrderForm } from './inbound/order-form-reader.js';
 import type { OrderDeps } from './workflow/order-deps.js';
 import { createOrderReplyHandlers } from './workflow/order-replies.js';
@@ -74,6 +75,8 @@ export interface Running {
   readonly tokens: ReplyTokens;
   readonly intake: Intake;
   readonly enrolment: EnrolmentDeps;
+  /** S/MIME certificates after collection (operator commands tell registrants through it). */
+  readonly subscriptions: Subscriptions;
   readonly forwarder: Forwarder | null;
   stop(): Promise<void>;
 }
@@ -136,7 +139,7 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     ca: wired.ca,
     tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
     mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign), journeyBTemplates),
-    forms: { render: renderOrderForm, read: (file) => readOrderForm(file) },
+    forms: { render: renderOrderForm, read: (file) => readOrderForm(file), firstDataRow: ORDER_LAYOUT.firstDataRow },
     vault: wired.vault,
     formSecret: wired.formSecret,
     clock: wired.clock,
@@ -144,6 +147,11 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     log: log.child({ subsystem: 'orders' }),
     jobs,
   };
+}
+
+/** Journey B after approval: registrants, their certificates' life (reissue, revocation, reminders) and key recovery. */
+export function registrantDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): SubscriptionDeps {
+  return { ...orderDepsFor(config, wired, jobs, log, sign), registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
@@ -192,9 +200,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // Step 4b: journey B (orders)
     const orders = orderDepsFor(config, wired, jobs, log, sign);
     const orderIntake = createOrderIntake(orders);
-    const registrantDeps = { ...orders, registrants: wired.store.registrants, issuing: wired.ca, jobs, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+    const registrantDeps: SubscriptionDeps = { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
     const registrants: Registrants = createRegistrants(registrantDeps);
-    const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries, ca: wired.ca });
+    const subscriptions: Subscriptions = createSubscriptions(registrantDeps);
+    const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries });
     // smime@: RECOVER <email> as the first line asks for a key recovery; anything else is about orders
     const smimeHandler: AddressHandler = {
       async handle(req) {
@@ -212,7 +221,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         return orderIntake.handler.handle(req);
       },
     };
-    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), [RECOVERY_PURPOSE, recovery.approveHandler] as const, ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
+    const replyHandlers = new Map([...createEnrolmentReplyHandlers(enrolment), ...createOrderReplyHandlers(orders, orderIntake), [RECOVERY_PURPOSE, recovery.approveHandler] as const, [REGISTRANT_PURPOSE, subscriptions.replyHandler] as const, ...(opts.replyHandlers ?? new Map<string, ReplyHandler>())]);
 
     // Step 4b: intake
     const intake = createIntake({
@@ -268,8 +277,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
               return;
             }
             if (p.task === 'renewal-reminders') {
-              const sent = await sendRenewalReminders(enrolment);
+              const sent = await sendRenewalReminders(enrolment, (cert, days) => subscriptions.remind(cert, days));
               if (sent > 0) log.info({ subsystem: 'enrolment', sent }, 'renewal reminders sent');
+              return;
+            }
+            if (p.task === 'reissue-subscriptions') {
+              const made = await subscriptions.reissueDue();
+              if (made > 0) log.info({ subsystem: 'orders', made }, 'subscription certificates reissued within their term');
               return;
             }
             const n = await expirePickups(enrolment);
@@ -284,6 +298,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       await jobs.schedule('housekeeping', { v: 1, task: 'expire-pickups' }, 'expire-pickups', 600_000);
       await jobs.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 12 * 3_600_000);
       await jobs.schedule('housekeeping', { v: 1, task: 'renewal-reminders' }, 'renewal-reminders', 3_600_000);
+      await jobs.schedule('housekeeping', { v: 1, task: 'reissue-subscriptions' }, 'reissue-subscriptions', 3_600_000);
       // mail stored but not in Redis (queued by a CLI command while no Redis was reachable,
       // or Redis lost its data): sent once seen, checked at start and every minute
       const sendQueued = async (): Promise<void> => {
@@ -365,7 +380,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         ),
         redis: await jobs.ping(),
       }));
-      routes.push(...journeyBRoutes({ registrants, recovery, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
+      routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
       httpPort = (await http.start()).port;
@@ -383,6 +398,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       tokens,
       intake,
       enrolment,
+      subscriptions,
       forwarder,
       stop: stopAll,
     };

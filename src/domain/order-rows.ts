@@ -31,7 +31,7 @@ export interface OrderFieldsInput {
 export interface OrderContext {
   readonly organisationName: string;
   readonly domains: readonly { readonly domain: string; readonly schoolOwned: boolean }[];
-  /** Mailboxes that hold a live (issued, unexpired, unrevoked) S/MIME certificate, lowercase. */
+  /** Mailboxes that hold a live (issued, unrevoked) S/MIME certificate not ending within 30 days, lowercase. */
   readonly liveMailboxes: ReadonlySet<string>;
   readonly creditsAvailable: number;
   readonly maxRows: number;
@@ -141,7 +141,7 @@ export function checkOrder(input: { readonly order: OrderFieldsInput; readonly r
         const seen = firstRowOf.get(email);
         if (seen !== undefined) add(r.row, 3, `${email} is already in row ${seen}; one row per person.`);
         else firstRowOf.set(email, r.row);
-        if (ctx.liveMailboxes.has(email)) add(r.row, 3, `${email} already has a valid S/MIME certificate from us.`);
+        if (ctx.liveMailboxes.has(email)) add(r.row, 3, `${email} already has a valid S/MIME certificate from us (it may be ordered again in the 30 days before that one ends).`);
       }
     }
     if (password !== '' && !r.formulas[3]) {

@@ -141,7 +141,7 @@ export type Command =
   | { readonly verb: 'REJECT'; readonly args: { readonly selection: RowSelection | null; readonly reason: string; readonly text: string } }
   | { readonly verb: 'ACTIVATE'; readonly args: { readonly queue: string | null } }
   /** The phrase is a secret: exactly as typed (after the line's space collapsing); never log it. */
-  | { readonly verb: 'REVOKE'; readonly args: { readonly phrase: string } }
+  | { readonly verb: 'REVOKE'; readonly args: { readonly phrase: string | null } }
   | { readonly verb: 'RENEW'; readonly args: { readonly phrase: string | null } }
   | { readonly verb: 'RECOVER'; readonly args: { readonly email: string } };
 
@@ -347,11 +347,10 @@ export function parseCommand(line: string): ParsedCommand {
       }
       return { verb, args: { queue } };
     }
+    // Journey A: REVOKE <challenge phrase>; journey B: REVOKE alone (the challenge answer
+    // is given on a link). The handler that knows which says what is missing.
     case 'REVOKE':
-      if (rest.length === 0) {
-        throw commandError('COMMAND.NO_PHRASE', 'REVOKE needs the challenge phrase given when the certificate was requested.', 'Reply "REVOKE <challenge phrase>" on the first line.');
-      }
-      return { verb, args: { phrase: rest } };
+      return { verb, args: { phrase: rest.length === 0 ? null : rest } };
     case 'RENEW':
       return { verb, args: { phrase: rest.length === 0 ? null : rest } };
     case 'RECOVER': {

@@ -7,12 +7,13 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RegistrantPage, Registrants } from '../workflow/registrants.js';
 import type { KeyRecovery, RecoveryPage } from '../workflow/recover-key.js';
+import type { RevokePage, Subscriptions } from '../workflow/subscriptions.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
-import { renderCollectForm, renderForgotForm, renderSetupForm, renderVerifyForm } from './pages/smime-pages.js';
+import { renderCollectForm, renderForgotForm, renderRevokeForm, renderSetupForm, renderVerifyForm } from './pages/smime-pages.js';
 import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
 import type { Route } from './server.js';
 
-export function journeyBRoutes(deps: { registrants: Registrants; recovery: KeyRecovery; csrfSecret: Uint8Array; log: Logger }): Route[] {
+export function journeyBRoutes(deps: { registrants: Registrants; recovery: KeyRecovery; subscriptions: Subscriptions; csrfSecret: Uint8Array; log: Logger }): Route[] {
   const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);
   const smime = (t: string): string => `/smime/${encodeURIComponent(t)}`;
   const collect = (t: string): string => `/collect/${encodeURIComponent(t)}`;
@@ -75,7 +76,25 @@ export function journeyBRoutes(deps: { registrants: Registrants; recovery: KeyRe
       showRecovery(res, token, await act(token, form));
     };
 
+  /** Revocation by the registrant (REVOKE by reply brought the link): the challenge answer, then done. */
+  const revoke = (t: string): string => `/revoke/${encodeURIComponent(t)}`;
+  function showRevoke(res: ServerResponse, token: string, p: RevokePage): void {
+    if (p.kind === 'message') return sendPage(res, p.httpStatus, renderPickupMessage(p));
+    return sendPage(res, 200, renderRevokeForm({ action: revoke(token), csrf: csrfFor(token), question: p.question, details: p.details, reasons: p.reasons, ...(p.error ? { error: p.error } : {}) }));
+  }
+
   return [
+    { method: 'GET', path: '/revoke/:token', handler: async (_req, res, p) => showRevoke(res, p.token ?? '', await deps.subscriptions.revokeView(p.token ?? '')) },
+    {
+      method: 'POST',
+      path: '/revoke/:token',
+      handler: async (req, res, params) => {
+        const token = params.token ?? '';
+        const form = await readForm(req);
+        if (!form || !csrfOk(token, form.get('csrf'))) return sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and try again. Nothing was changed.'], status: 'error' }));
+        showRevoke(res, token, await deps.subscriptions.revoke(token, { email: v(form, 'email'), answer: v(form, 'answer'), reason: v(form, 'reason') }));
+      },
+    },
     { method: 'GET', path: '/smime/:token', handler: async (_req, res, p) => show(res, p.token ?? '', await deps.registrants.setupView(p.token ?? '')) },
     { method: 'POST', path: '/smime/:token', handler: post((t, f) => deps.registrants.verify(t, v(f, 'email'), v(f, 'shared'))) },
     { method: 'POST', path: '/smime/:token/setup', handler: post((t, f) => deps.registrants.setUp(t, { ticket: v(f, 'ticket'), password: v(f, 'password'), confirm: v(f, 'confirm'), question: v(f, 'question'), answer: v(f, 'answer') })) },

@@ -97,7 +97,7 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
     async dueForReminder(days, now, limit) {
       const column = days === 30 ? 'reminded_30_at' : 'reminded_7_at';
       const rows = await db.query(
-        `SELECT * FROM certificates WHERE status = 'issued' AND profile = 'client' AND request_ref IS NOT NULL AND ${column} IS NULL AND not_after > $1 AND not_after <= $2 ORDER BY not_after LIMIT $3`,
+        `SELECT * FROM certificates WHERE status = 'issued' AND profile IN ('client', 'smime', 'smime-sponsor') AND request_ref IS NOT NULL AND ${column} IS NULL AND not_after > $1 AND not_after <= $2 ORDER BY not_after LIMIT $3`,
         [now, new Date(now.getTime() + days * 86_400_000), limit],
       );
       return rows.map(certificateFrom);

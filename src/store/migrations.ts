@@ -380,4 +380,30 @@ ALTER TABLE certificates ADD COLUMN reminded_7_at timestamptz;
 ALTER TABLE enrolments ADD COLUMN renewal_of text;
 `,
   },
+  {
+    version: 10,
+    name: 'smime-lifecycle',
+    sql: `
+-- Every certificate a registrant was given: the first, and those a 2- or 3-year
+-- subscription reissued within its term. A superseded collection link still finds its
+-- registrant (to say a newer certificate replaced it); revoking or recovering reaches every
+-- certificate that is still live.
+CREATE TABLE registrant_certificates (
+  serial              text PRIMARY KEY REFERENCES certificates (serial),
+  order_id            text NOT NULL,
+  line                integer NOT NULL,
+  collect_token_hash  text NOT NULL UNIQUE,
+  issued_at           timestamptz NOT NULL,
+  FOREIGN KEY (order_id, line) REFERENCES registrants (order_id, line)
+);
+CREATE INDEX registrant_certificates_row ON registrant_certificates (order_id, line);
+INSERT INTO registrant_certificates (serial, order_id, line, collect_token_hash, issued_at)
+  SELECT serial, order_id, line, collect_token_hash, updated_at FROM registrants WHERE serial IS NOT NULL AND collect_token_hash IS NOT NULL;
+-- Revocation by the registrant: REVOKE by reply brings a link (SHA-256 kept, valid a day)
+-- where the challenge answer authorises it.
+ALTER TABLE registrants ADD COLUMN revoke_token_hash text UNIQUE;
+ALTER TABLE registrants ADD COLUMN revoke_expires_at timestamptz;
+CREATE INDEX registrants_reissue_due ON registrants (reissue_due_at) WHERE reissue_due_at IS NOT NULL;
+`,
+  },
 ];

@@ -20,6 +20,8 @@ function registrantFrom(r: Row): RegistrantRecord {
     collectedAt: r.collected_at == null ? null : toDate(r.collected_at),
     reissueDueAt: r.reissue_due_at == null ? null : toDate(r.reissue_due_at),
     termEndsAt: r.term_ends_at == null ? null : toDate(r.term_ends_at),
+    revokeTokenHash: text(r.revoke_token_hash),
+    revokeExpiresAt: r.revoke_expires_at == null ? null : toDate(r.revoke_expires_at),
   };
 }
 
@@ -82,11 +84,62 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
       return (await get(orderId, line))!;
     },
     issued(orderId, line, r, audit) {
-      return update(
-        `UPDATE registrants SET state = 'issued', serial = $3, collect_token_hash = $4, reissue_due_at = $5, term_ends_at = $6, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'set-up' RETURNING *`,
-        [orderId, line, r.serial, r.collectTokenHash, r.reissueDueAt, r.termEndsAt],
-        audit,
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        const rows = await tx.query(
+          `UPDATE registrants SET state = 'issued', serial = $3, collect_token_hash = $4, reissue_due_at = $5, term_ends_at = $6, updated_at = $7 WHERE order_id = $1 AND line = $2 AND state = 'set-up' RETURNING *`,
+          [orderId, line, r.serial, r.collectTokenHash, r.reissueDueAt, r.termEndsAt, now],
+        );
+        if (!rows[0]) return null;
+        await tx.query(`INSERT INTO registrant_certificates (serial, order_id, line, collect_token_hash, issued_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (serial) DO NOTHING`, [r.serial, orderId, line, r.collectTokenHash, now]);
+        await appendAudit(tx, now, audit);
+        return registrantFrom(rows[0]);
+      });
+    },
+    reissued(orderId, line, r, audit) {
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        // only from the certificate the job saw: a second run finds the new serial and changes nothing
+        const rows = await tx.query(
+          `UPDATE registrants SET serial = $4, collect_token_hash = $5, reissue_due_at = $6, collected_at = NULL, updated_at = $7 WHERE order_id = $1 AND line = $2 AND serial = $3 RETURNING *`,
+          [orderId, line, r.fromSerial, r.serial, r.collectTokenHash, r.reissueDueAt, now],
+        );
+        if (!rows[0]) return null;
+        await tx.query(`INSERT INTO registrant_certificates (serial, order_id, line, collect_token_hash, issued_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (serial) DO NOTHING`, [r.serial, orderId, line, r.collectTokenHash, now]);
+        await appendAudit(tx, now, audit);
+        return registrantFrom(rows[0]);
+      });
+    },
+    async dueForReissue(now, limit) {
+      const rows = await db.query(
+        `SELECT r.* FROM registrants r JOIN certificates c ON c.serial = r.serial
+          WHERE r.reissue_due_at IS NOT NULL AND r.reissue_due_at <= $1 AND c.status = 'issued'
+          ORDER BY r.reissue_due_at LIMIT $2`,
+        [now, limit],
       );
+      return rows.map(registrantFrom);
+    },
+    async bySerial(serial) {
+      const rows = await db.query(`SELECT r.* FROM registrant_certificates rc JOIN registrants r ON r.order_id = rc.order_id AND r.line = rc.line WHERE rc.serial = $1`, [serial]);
+      return rows[0] ? registrantFrom(rows[0]) : null;
+    },
+    async certificates(orderId, line) {
+      const rows = await db.query(`SELECT serial, issued_at FROM registrant_certificates WHERE order_id = $1 AND line = $2 ORDER BY issued_at DESC, serial`, [orderId, line]);
+      return rows.map((x) => ({ serial: String(x.serial), issuedAt: toDate(x.issued_at) }));
+    },
+    async collectTokenOwner(hash) {
+      const rows = await db.query(`SELECT order_id, line, serial FROM registrant_certificates WHERE collect_token_hash = $1`, [hash]);
+      return rows[0] ? { orderId: String(rows[0].order_id), line: Number(rows[0].line), serial: String(rows[0].serial) } : null;
+    },
+    async setRevokeToken(orderId, line, t, audit) {
+      await update(`UPDATE registrants SET revoke_token_hash = $3, revoke_expires_at = $4, updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line, t.hash, t.expiresAt], audit);
+    },
+    async byRevokeToken(hash) {
+      const rows = await db.query('SELECT * FROM registrants WHERE revoke_token_hash = $1', [hash]);
+      return rows[0] ? registrantFrom(rows[0]) : null;
+    },
+    async endSubscription(orderId, line, audit) {
+      await update(`UPDATE registrants SET revoke_token_hash = NULL, revoke_expires_at = NULL, reissue_due_at = NULL, updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line], audit);
     },
     async resetPassword(orderId, line, passwordHash, audit) {
       await update(`UPDATE registrants SET password_hash = $3, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' RETURNING *`, [orderId, line, passwordHash], audit);

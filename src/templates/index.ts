@@ -4,7 +4,7 @@ export { renderServiceUnavailable, type ServiceUnavailableParams } from './servi
 export { escapeHtml, type MailSite } from './layout.js';
 export { journeyATemplates } from './journey-a.js';
 export { journeyBTemplates } from './journey-b.js';
-export { renderOrderForm } from './order-form.js';
+export { ORDER_LAYOUT, renderOrderForm } from './order-form.js';
 export type { RenderedMail } from './rendered-mail.js';
 
 import { renderHelp } from './help.js';

@@ -1,6 +1,7 @@
 /** Journey B's templates by mail kind (the keys of `OrderMailParams` in src/workflow/ports.ts). */
 import { renderRecoveryApprovalRequest, renderRecoveryDecided, renderRecoveryHolderNotice, renderRecoveryPending, renderRecoveryPickup, renderRecoveryPin, renderRecoveryRefused } from './recovery-mails.js';
 import { renderRegistrantInvite, renderRegistrantReady } from './registrant-mails.js';
+import { renderRegistrantRenewalReminder, renderRegistrantRevokeLink, renderRegistrantRevoked, renderRegistrantStatus, renderRenewalPassedOn, renderRenewalRequested } from './subscription-mails.js';
 import { renderOrderApprovalRequest } from './order-approval-request.js';
 import { renderOrderCancelled } from './order-cancelled.js';
 import { renderOrderFormMail } from './order-form-mail.js';
@@ -32,6 +33,12 @@ export const journeyBTemplates = {
   recoveryHolderNotice: renderRecoveryHolderNotice,
   recoveryPickup: renderRecoveryPickup,
   recoveryPin: renderRecoveryPin,
+  registrantRevokeLink: renderRegistrantRevokeLink,
+  registrantRevoked: renderRegistrantRevoked,
+  registrantStatus: renderRegistrantStatus,
+  registrantRenewalReminder: renderRegistrantRenewalReminder,
+  renewalRequested: renderRenewalRequested,
+  renewalPassedOn: renderRenewalPassedOn,
 } as const;
 
 export { renderOrderApprovalRequest, type OrderApprovalRequestParams } from './order-approval-request.js';

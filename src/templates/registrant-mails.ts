@@ -3,7 +3,7 @@
  * certificate, and, once it is made, the link to collect it.
  */
 import { formatDate } from './format.js';
-import { heading, link, para, renderLayout, type MailSite } from './layout.js';
+import { code, heading, link, para, renderLayout, type MailSite } from './layout.js';
 import { withRef } from './order-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
 
@@ -37,18 +37,24 @@ export interface RegistrantReadyParams extends MailSite {
   readonly url: string;
   readonly serial: string;
   readonly notAfter: Date;
+  /** The certificate this one follows within a 2- or 3-year subscription (null: the first). */
+  readonly replaces: string | null;
 }
 
 export function renderRegistrantReady(p: RegistrantReadyParams): RenderedMail {
   return renderLayout({
     site: p,
-    subject: withRef('Your S/MIME certificate is ready to collect', p.ref),
+    subject: withRef(p.replaces ? 'Your renewed S/MIME certificate is ready to collect' : 'Your S/MIME certificate is ready to collect', p.ref),
     blocks: [
       para(`Hello ${p.firstName},`),
       para(`Your S/MIME certificate (serial ${p.serial}, valid until ${formatDate(p.notAfter)}) is ready.`),
+      ...(p.replaces
+        ? [para(`It follows certificate ${p.replaces} within the order ${p.organisation} placed for you, with the same key, so mail encrypted to the old one stays readable. The old one stays valid until its own end; nothing was charged again.`)]
+        : []),
       heading('What to do'),
       para('Open this link: ', link(p.url), '. Enter your mail address and the password you chose, pick the file format, and download the file (PKCS#12) and the CA chain. The file is protected with that same password; import it into your mail program.'),
       para('If you forgot the password, the page lets you set a new one after answering your challenge question. After five wrong tries it locks.'),
+      para('Later, reply to this mail with ', code('STATUS'), ' as the first line to hear how your certificate stands, or ', code('REVOKE'), ' to revoke it (you then answer your challenge question on a link).'),
     ],
   });
 }

@@ -13,6 +13,8 @@ import type { RevocationReason } from '../domain/revocation.js';
 import { normaliseSerial } from '../domain/revocation.js';
 
 export const MIN_PKCS12_PASSWORD = 12;
+/** Reminders start 30 days before a certificate ends; from then on it may be replaced. */
+export const RENEWAL_WINDOW_MS = 30 * 86_400_000;
 
 export function createCaWorkflow(deps: CaDeps) {
   const issuers = createIssuerCache(deps);
@@ -60,7 +62,11 @@ export function createCaWorkflow(deps: CaDeps) {
     describe: (der: Buffer) => deps.inspector.describe(der),
     dueForReminder: (days: 30 | 7, limit: number) => deps.store.dueForReminder(days, deps.clock.now(), limit),
     markReminded: (serial: string, days: 30 | 7) => deps.store.markReminded(serial, days, deps.clock.now()),
-    liveSmimeMailboxes: (emails: readonly string[]) => deps.store.liveSmimeMailboxes(emails.map((e) => e.toLowerCase()), deps.clock.now()),
+    /**
+     * Mailboxes with an S/MIME certificate that stays valid past the renewal window: one that
+     * ends within 30 days may be ordered again (RENEW sends a pre-filled form for that).
+     */
+    liveSmimeMailboxes: (emails: readonly string[]) => deps.store.liveSmimeMailboxes(emails.map((e) => e.toLowerCase()), new Date(deps.clock.now().getTime() + RENEWAL_WINDOW_MS)),
     generateKey: (type: Parameters<CaDeps['keys']['generate']>[0]) => deps.keys.generate(type),
     spkiOf: (pkcs8: Buffer) => deps.keys.spkiOf(pkcs8),
     readCsr: (csr: Buffer, minRsaBits: number) => deps.keys.readCsr(csr, minRsaBits),

@@ -153,9 +153,14 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
    * recorded is cessationOfOperation — the holder no longer wants it used; S/MIME BR 7.2.2
    * forbids `unspecified` as a CRL reason.
    */
-  async function revoke(req: Req, e: EnrolmentRecord, phrase: string): Promise<void> {
+  async function revoke(req: Req, e: EnrolmentRecord, phrase: string | null): Promise<void> {
     const cert = e.serial ? await deps.ca.certificate(e.serial) : null;
     if (!cert || cert.status !== 'issued') return notHere(deps, e, req.reply, cert?.status === 'revoked' ? 'STATUS (the certificate is already revoked)' : 'STATUS (there is no certificate to revoke yet)');
+    if (phrase === null) {
+      const d = describeState(e);
+      await deps.mail.send('requestStatus', answer(req.reply), { ref: e.id, state: d.state, lines: ['REVOKE needs the challenge phrase given with the request, so nothing was changed. Reply "REVOKE <challenge phrase>" on the first line.', ...d.lines] });
+      return;
+    }
     if (!(await deps.hash.verify(phrase, e.phraseHash))) {
       deps.log.info({ enrolmentId: e.id, inboundId: req.inboundId }, 'revocation refused: wrong challenge phrase');
       const d = describeState(e);

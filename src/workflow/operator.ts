@@ -25,7 +25,10 @@ function checkMember(m: { email: string; role: StaffRole; localAuthority: string
   return { email, role: m.role, localAuthority: la };
 }
 
-export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'>;
+export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'> & {
+  /** Tells the registrant of an S/MIME certificate it was revoked (journey B); false when it is not one. */
+  readonly tellRegistrant?: (serials: readonly string[], reason: RevocationReason, by: 'operator') => Promise<boolean>;
+};
 
 export function createOperator(deps: OperatorDeps) {
   /** Confirmed requests that had nobody to approve them go to the administrator just added, if they are theirs now. */
@@ -62,12 +65,13 @@ export function createOperator(deps: OperatorDeps) {
       const certificate = e.serial ? await deps.ca.certificate(e.serial) : null;
       return { request: e, status: describeState(e), certificate, certificateState: certificate ? certificateStatus(certificate, deps.clock.now()) : null };
     },
-    /** `mailca revoke`: revoked, the CRL reissued, and the holder of a journey A certificate told. */
+    /** `mailca revoke`: revoked, the CRL reissued, and the holder told (journey A requester or S/MIME registrant). */
     async revoke(serial: string, reason: RevocationReason, actor: string) {
       const r = await deps.ca.revoke({ serial, reason, actor });
       const e = await deps.enrolments.bySerial(r.record.serial);
       if (e) await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${r.record.serial}`), { ref: e.id, serial: r.record.serial, revokedAt: r.record.revokedAt ?? deps.clock.now(), by: 'operator', reason });
-      return { ...r, holderTold: e !== null };
+      const registrant = !e && deps.tellRegistrant ? await deps.tellRegistrant([r.record.serial], reason, 'operator') : false;
+      return { ...r, holderTold: e !== null || registrant };
     },
     activate(serial: string, queue: string | null, actor: string) {
       return activateCertificate(deps, { serial, by: actor, queue, actor });

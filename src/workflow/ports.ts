@@ -221,7 +221,7 @@ export interface CaStore {
   liveSmimeMailboxes(emails: readonly string[], now: Date): Promise<Set<string>>;
   /** The live (reserved, issued or revoked) certificate made for a request, if any. */
   byRequest(requestRef: string): Promise<CertificateRecord | null>;
-  /** Issued client certificates of journey A that end within `days` and were not reminded for that mark yet. */
+  /** Issued client and S/MIME certificates that end within `days` and were not reminded for that mark yet. */
   dueForReminder(days: 30 | 7, now: Date, limit: number): Promise<CertificateRecord[]>;
   /** Records the reminder; false when another run recorded it first. */
   markReminded(serial: string, days: 30 | 7, at: Date): Promise<boolean>;
@@ -366,8 +366,8 @@ export interface JobPayloads {
   readonly invite: { readonly v: 1; readonly orderId: string; readonly line: number };
   /** Make a set-up registrant's key (into escrow) and certificate. */
   readonly 'issue-smime': { readonly v: 1; readonly orderId: string; readonly line: number };
-  /** Periodic: expire pickup links (and destroy their keys). */
-  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' | 'publish-crls' | 'renewal-reminders' };
+  /** Periodic: expire pickup links, publish CRLs, send renewal reminders, reissue subscriptions. */
+  readonly housekeeping: { readonly v: 1; readonly task: 'expire-pickups' | 'publish-crls' | 'renewal-reminders' | 'reissue-subscriptions' };
 }
 
 export type JobName = keyof JobPayloads;
@@ -816,7 +816,19 @@ export interface OrderMailParams {
   /** To a registrant of an approved row: the link to set up their certificate. */
   readonly registrantInvite: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string };
   /** To a registrant: the certificate is made; the link to collect it. */
-  readonly registrantReady: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string; readonly serial: string; readonly notAfter: Date };
+  readonly registrantReady: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string; readonly serial: string; readonly notAfter: Date; readonly replaces: string | null };
+  /** REVOKE by reply: the link where the challenge answer authorises it. */
+  readonly registrantRevokeLink: { readonly ref: string; readonly serial: string; readonly url: string; readonly expiresAt: Date };
+  /** To the registrant: their certificate(s) revoked, by them on the link or by the operator. */
+  readonly registrantRevoked: { readonly ref: string; readonly organisation: string; readonly serials: readonly string[]; readonly revokedAt: Date; readonly reason: string; readonly by: 'holder' | 'operator' };
+  /** STATUS (or another command) from a registrant. */
+  readonly registrantStatus: { readonly ref: string; readonly serial: string; readonly status: 'issued' | 'revoked' | 'expired'; readonly notAfter: Date; readonly reissueAt: Date | null };
+  /** 30 and 7 days before the last certificate of an order ends. */
+  readonly registrantRenewalReminder: { readonly ref: string; readonly serial: string; readonly notAfter: Date; readonly days: number; readonly organisation: string };
+  /** To the organisation's requesters: a registrant replied RENEW; a pre-filled order form. */
+  readonly renewalRequested: { readonly ref: string; readonly organisation: string; readonly registrant: string; readonly name: string; readonly notAfter: Date; readonly attachments: readonly MailAttachment[] };
+  /** To the registrant: RENEW was passed on to the requesters. */
+  readonly renewalPassedOn: { readonly ref: string; readonly requesters: readonly string[] };
   /** RECOVER from someone who may not, or for someone unknown: nothing changed. */
   readonly recoveryRefused: { readonly reason: string };
   /** To the contact who asked: another contact must approve. */
@@ -862,6 +874,8 @@ export interface OrderFormFiles {
     readonly problems?: readonly { readonly row: number; readonly column: number; readonly field?: 'type' | 'duration' | 'phase'; readonly message: string }[];
   }): Promise<Buffer>;
   read(file: Buffer): Promise<OrderFormRead>;
+  /** The worksheet row of the first person (rows given to `render` are numbered from it). */
+  readonly firstDataRow: number;
 }
 
 // ---------------------------------------------------------------- journey B: registrants
@@ -886,6 +900,9 @@ export interface RegistrantRecord {
   /** When the next certificate of a 2- or 3-year subscription is due (null: none). */
   readonly reissueDueAt: Date | null;
   readonly termEndsAt: Date | null;
+  /** The revocation link REVOKE by reply brought (SHA-256), and when it stops working. */
+  readonly revokeTokenHash: string | null;
+  readonly revokeExpiresAt: Date | null;
 }
 
 export interface RegistrantStore {
@@ -905,6 +922,20 @@ export interface RegistrantStore {
   escrow(orderId: string, line: number, sealedKey: Buffer): Promise<RegistrantRecord>;
   /** set-up → issued with the serial and the collection token. */
   issued(orderId: string, line: number, r: { serial: string; collectTokenHash: string; reissueDueAt: Date | null; termEndsAt: Date }, audit: AuditEntry): Promise<RegistrantRecord | null>;
+  /** The next certificate of a subscription replaces `fromSerial` (once: a second run finds the new serial). */
+  reissued(orderId: string, line: number, r: { fromSerial: string; serial: string; collectTokenHash: string; reissueDueAt: Date | null }, audit: AuditEntry): Promise<RegistrantRecord | null>;
+  /** Subscriptions whose reissue is due by `now` and whose certificate is still issued. */
+  dueForReissue(now: Date, limit: number): Promise<RegistrantRecord[]>;
+  /** The registrant any of whose certificates (current or earlier) has this serial. */
+  bySerial(serial: string): Promise<RegistrantRecord | null>;
+  /** Every certificate the registrant was given, newest first. */
+  certificates(orderId: string, line: number): Promise<{ serial: string; issuedAt: Date }[]>;
+  /** Which certificate a collection link (current or superseded) was made for. */
+  collectTokenOwner(hash: string): Promise<{ orderId: string; line: number; serial: string } | null>;
+  setRevokeToken(orderId: string, line: number, t: { hash: string; expiresAt: Date }, audit: AuditEntry): Promise<void>;
+  byRevokeToken(hash: string): Promise<RegistrantRecord | null>;
+  /** After revocation: no revocation link and no further reissue. */
+  endSubscription(orderId: string, line: number, audit: AuditEntry): Promise<void>;
   /** A new password (forgot password, after the challenge answer). */
   resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
   collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;

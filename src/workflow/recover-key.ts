@@ -15,7 +15,8 @@ import { PICKUP_TOKEN_PATTERN, pickupCredentials, pickupTokenHash } from '../dom
 import { REVOCATION_REASONS, type RevocationReason } from '../domain/revocation.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import { MIN_PKCS12_PASSWORD } from './ca-workflow.js';
-import type { RegistrantDeps } from './registrants.js';
+import { escrowContext, type RegistrantDeps } from './registrants.js';
+import { revokeRegistrantCertificates } from './subscriptions.js';
 import type { CertificateSummary, ParsedMessage, Pkcs12Format, RecoveryRecord, RecoveryStore, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 
@@ -31,7 +32,6 @@ export interface RecoveryDeps extends RegistrantDeps {
 
 const answer = (ctx: ReplyContext): ReplyContext => ({ ...ctx, subject: null });
 const recoveryRef = (inboundId: string): string => derivedRef('K', 'recovery', inboundId);
-const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
 
 /** The reason line after the command, and the CRL reason it names (keyCompromise by default). */
 function reasonOf(message: ParsedMessage): { text: string; revocation: RevocationReason } {
@@ -54,8 +54,8 @@ export function createKeyRecovery(deps: RecoveryDeps) {
   async function execute(r: RecoveryRecord, by: string): Promise<void> {
     const reg = (await deps.registrants.get(r.orderId, r.line))!;
     const org = (await deps.organisations.get(r.orgId))!;
-    const cert = await deps.ca.certificate(reg.serial!);
-    if (cert?.status === 'issued') await deps.ca.revoke({ serial: cert.serial, reason: r.revocationReason as RevocationReason, actor: `recovery:${r.id}` });
+    // every live certificate of the registrant: a subscription's certificates share the key
+    await revokeRegistrantCertificates(deps, reg, r.revocationReason as RevocationReason, `recovery:${r.id}`);
     await deps.mail.send('recoveryHolderNotice', { to: r.registrantEmail, inReplyTo: null, references: [], subject: null, key: `${r.id}:holder` }, { organisation: org.name, serial: reg.serial!, revocationReason: r.revocationReason });
     const { token, pin } = pickupCredentials(deps.linkSecret, r.id, reg.serial!);
     const done = await deps.recoveries.transition(r.id, ['awaiting-approval'], 'approved', { decidedBy: by, tokenHash: pickupTokenHash(token), pinHash: await deps.hash.hash(pin) }, { actor: by, action: 'recovery.approved', subject: r.id, details: { registrant: r.registrantEmail, serial: reg.serial, reason: r.revocationReason } });

@@ -36,12 +36,31 @@ export interface RegistrantDeps extends OrderDeps {
 const unknownRow = (orderId: string, line: number): MailcaError => new MailcaError({ code: 'ORDER.UNKNOWN_ROW', message: `Order ${orderId} has no row ${line}.`, permanent: true });
 
 export const REGISTRANT_ATTEMPTS = 5;
-const MAX_VALIDITY_DAYS = 825;
+/** CA/B Forum S/MIME BR 6.3.2: one subscriber certificate is valid for 825 days at most. */
+export const MAX_VALIDITY_DAYS = 825;
+/** Replies from a registrant to mail about their certificate: STATUS, REVOKE, RENEW. */
+export const REGISTRANT_PURPOSE = 'registrant';
 const TICKET_TTL_MS = 15 * 60_000;
 const DAY = 86_400_000;
-const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
+export const escrowContext = (orderId: string, line: number): string => `escrow:${orderId}:${line}`;
 /** Challenge answers compare without case and extra spaces ("Rex" = " rex "). */
-const normaliseAnswer = (a: string): string => a.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+export const normaliseAnswer = (a: string): string => a.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+/** A registrant's reply tokens name the row: `<order>:<line>`. */
+export const registrantSubject = (orderId: string, line: number): string => `${orderId}:${line}`;
+
+/** The collection mail (first certificate or a reissue), with a reply token for STATUS / REVOKE / RENEW. */
+export async function sendReadyMail(deps: RegistrantDeps, r: { orderId: string; line: number; email: string; serial: string; replaces: string | null }, row: { firstName: string }, organisation: string, notAfter: Date): Promise<void> {
+  const collect = linkToken(deps.linkSecret, 'smime-collect', [r.orderId, r.line, r.serial]);
+  // the token works as long as the certificate, and a month after (STATUS still answers)
+  const ttlMs = Math.max(notAfter.getTime() - deps.clock.now().getTime(), 0) + 30 * DAY;
+  const token = await deps.tokens.issue({ purpose: REGISTRANT_PURPOSE, subject: registrantSubject(r.orderId, r.line), recipient: r.email, ttlMs });
+  await deps.mail.send(
+    'registrantReady',
+    { to: r.email, inReplyTo: null, references: [], subject: null, key: `${r.orderId}:${r.line}:ready:${r.serial}` },
+    { ref: r.orderId, organisation, firstName: row.firstName, url: `${deps.publicUrl}/collect/${collect}`, serial: r.serial, notAfter, replaces: r.replaces },
+    token,
+  );
+}
 
 export type RegistrantPage =
   | { readonly kind: 'message'; readonly title: string; readonly paragraphs: readonly string[]; readonly status: 'info' | 'error'; readonly httpStatus: number }
@@ -83,9 +102,21 @@ export function createRegistrants(deps: RegistrantDeps) {
 
   async function byCollect(token: string): Promise<RegistrantRecord | RegistrantPage> {
     if (!PICKUP_TOKEN_PATTERN.test(token)) return UNKNOWN;
-    const r = await deps.registrants.byCollectToken(pickupTokenHash(token));
-    if (!r) return UNKNOWN;
+    const hash = pickupTokenHash(token);
+    const r = await deps.registrants.byCollectToken(hash);
+    if (!r) {
+      // the link of a certificate a subscription has since replaced
+      const old = await deps.registrants.collectTokenOwner(hash);
+      return old ? message('A newer certificate replaced this one', ['Your organisation\'s order runs longer than one certificate may, so we made you a new one. Use the link in the latest mail titled "Your renewed S/MIME certificate is ready to collect".'], 410) : UNKNOWN;
+    }
     if (r.state === 'locked') return LOCKED;
+    const cert = await deps.issuing.certificate(r.serial!);
+    if (cert?.status === 'revoked') {
+      return message('This certificate is revoked', [`It was revoked on ${cert.revokedAt!.toISOString().slice(0, 10)}, so there is nothing to collect. If you still need its key to read old encrypted mail, ask a management contact of your organisation about key recovery; for a new certificate, ask the person who orders them.`], 410);
+    }
+    if (cert?.notAfter && cert.notAfter.getTime() <= deps.clock.now().getTime()) {
+      return message('This certificate has expired', [`It was valid until ${cert.notAfter.toISOString().slice(0, 10)}. For a new one, ask the person who orders certificates at your organisation (or reply RENEW to the reminder mail).`], 410);
+    }
     return r;
   }
 
@@ -151,10 +182,8 @@ export function createRegistrants(deps: RegistrantDeps) {
         r = (await deps.registrants.issued(orderId, line, { serial: issued.serial, collectTokenHash: pickupTokenHash(collect), reissueDueAt, termEndsAt }, { actor: `order:${orderId}`, action: 'registrant.issued', subject: `${orderId}:${line}`, details: { serial: issued.serial } })) ?? (await deps.registrants.get(orderId, line))!;
       }
       // Step 4: the mail with the collection link (derived, so a retry mails the same one)
-      const serial = r.serial!;
-      const collect = linkToken(deps.linkSecret, 'smime-collect', [orderId, line, serial]);
-      const cert = (await deps.issuing.certificate(serial))!;
-      await deps.mail.send('registrantReady', { to: row.email, inReplyTo: null, references: [], subject: null, key: `${orderId}:${line}:ready:${serial}` }, { ref: orderId, organisation: org.name, firstName: row.firstName, url: `${deps.publicUrl}/collect/${collect}`, serial, notAfter: cert.notAfter! });
+      const cert = (await deps.issuing.certificate(r.serial!))!;
+      await sendReadyMail(deps, { orderId, line, email: row.email, serial: cert.serial, replaces: null }, row, org.name, cert.notAfter!);
     },
 
     // ------------------------------------------------------------ /smime/<token>

@@ -8,10 +8,14 @@
  */
 import { enrolmentRef } from '../domain/enrolment-ref.js';
 import { PURPOSE, STATUS_TTL_MS, answer, approversFor, askApprovers, notice, type EnrolmentDeps } from './enrolment-deps.js';
-import type { EnrolmentRecord, ReplyContext } from './ports.js';
+import type { CertificateRecord, EnrolmentRecord, ReplyContext } from './ports.js';
 
-/** The housekeeping task: sends the reminders that are due; returns how many. */
-export async function sendRenewalReminders(deps: EnrolmentDeps): Promise<number> {
+/**
+ * The housekeeping task: sends the reminders that are due; returns how many. A certificate
+ * that is not a journey A request's goes to `other` (S/MIME registrants), which says
+ * whether it mailed anyone.
+ */
+export async function sendRenewalReminders(deps: EnrolmentDeps, other?: (cert: CertificateRecord, days: 30 | 7) => Promise<boolean>): Promise<number> {
   let sent = 0;
   // the 7-day mark first: a certificate already that close gets one reminder, not two
   for (const days of [7, 30] as const) {
@@ -20,6 +24,8 @@ export async function sendRenewalReminders(deps: EnrolmentDeps): Promise<number>
       if (e && !(days === 30 && cert.reminded7At)) {
         const token = await deps.tokens.issue({ purpose: PURPOSE.status, subject: e.id, recipient: e.email, ttlMs: STATUS_TTL_MS });
         await deps.mail.send('renewalReminder', notice(e, e.email, `remind-${days}:${cert.serial}`), { ref: e.id, serial: cert.serial, notAfter: cert.notAfter!, days }, token);
+        sent++;
+      } else if (!e && other && !(days === 30 && cert.reminded7At) && (await other(cert, days))) {
         sent++;
       }
       await deps.ca.markReminded(cert.serial, days);

@@ -372,6 +372,11 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     await h.settled();
     expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
     expect((await h.settled(who)).at(-1)!.parsed.text).toMatch(/does not match/);
+    // REVOKE without the phrase is answered with what is missing, and changes nothing
+    await h.replyTo(pickupMail, who, 'REVOKE');
+    await h.settled();
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
+    expect((await h.settled(who)).at(-1)!.parsed.text).toMatch(/needs the challenge phrase/);
     // the phrase as given (spaces as typed) revokes it
     await h.replyTo(pickupMail, who, `REVOKE ${phrase}`);
     const told = await h.mailTo(who, /revoked/i);

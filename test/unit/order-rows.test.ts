@@ -46,7 +46,7 @@ describe('order form check', () => {
     ['not an address', row(8, ['Ada', 'B', 'ada at oakfield', 'amber-falcon-river-7']), 3, '"ada at oakfield" is not a mail address the certificate can carry.'],
     ['another domain', row(8, ['Ada', 'B', 'ada@gmail.example', 'amber-falcon-river-7']), 3, "gmail.example is not one of Oakfield Primary's domains (oakfield.sch.example)."],
     ['a school-owned domain', row(8, ['Ada', 'B', 'ada@pupils.example', 'amber-falcon-river-7']), 3, 'pupils.example is school-owned, so it cannot have an S/MIME certificate; use the person\'s address at oakfield.sch.example.'],
-    ['a live certificate', row(8, ['Ada', 'B', 'has.one@oakfield.sch.example', 'amber-falcon-river-7']), 3, 'has.one@oakfield.sch.example already has a valid S/MIME certificate from us.'],
+    ['a live certificate', row(8, ['Ada', 'B', 'has.one@oakfield.sch.example', 'amber-falcon-river-7']), 3, 'has.one@oakfield.sch.example already has a valid S/MIME certificate from us (it may be ordered again in the 30 days before that one ends).'],
     ['a short password', row(8, ['Ada', 'B', 'a@oakfield.sch.example', 'short']), 4, 'The shared password has 5 characters; it needs at least 10.'],
     ['a long name', row(8, ['A'.repeat(65), 'B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 1, 'First name is 65 characters long; at most 64.'],
   ])('flags %s in its cell', (_label, r, column, message) => {

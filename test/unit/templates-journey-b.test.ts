@@ -160,7 +160,7 @@ describe('every journey B mail', () => {
     // parameters differ from the ports ones, fails the typecheck.
     const t: { readonly [K in OrderMailKind]: (p: MailSiteInfo & OrderMailParams[K]) => PortsRenderedMail } = journeyBTemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady', 'recoveryRefused', 'recoveryPending', 'recoveryApprovalRequest', 'recoveryDecided', 'recoveryHolderNotice', 'recoveryPickup', 'recoveryPin'].sort(),
+      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady', 'recoveryRefused', 'recoveryPending', 'recoveryApprovalRequest', 'recoveryDecided', 'recoveryHolderNotice', 'recoveryPickup', 'recoveryPin', 'registrantRevokeLink', 'registrantRevoked', 'registrantStatus', 'registrantRenewalReminder', 'renewalRequested', 'renewalPassedOn'].sort(),
     );
     // And the other way round: each template's parameters are exactly the ports ones.
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -184,6 +184,12 @@ describe('every journey B mail', () => {
       recoveryHolderNotice: true,
       recoveryPickup: true,
       recoveryPin: true,
+      registrantRevokeLink: true,
+      registrantRevoked: true,
+      registrantStatus: true,
+      registrantRenewalReminder: true,
+      renewalRequested: true,
+      renewalPassedOn: true,
     };
     expect(Object.values(same).every((v) => v)).toBe(true);
     const line: PortsLine = lines[0]!;
@@ -461,9 +467,59 @@ describe('order-outcome', () => {
     expect(invite.text).toContain('shared password');
     expect(invite.html).toContain('&lt;Ada&gt;');
     expect(invite.html).toContain('Oak &amp; Elm');
-    const ready = journeyBTemplates.registrantReady({ ...site, ref, organisation: 'Oak', firstName: 'Ada', url: 'https://ca.example.org/collect/xyz', serial: '0a1b', notAfter: new Date('2028-11-23T00:00:00Z') });
+    const ready = journeyBTemplates.registrantReady({ ...site, ref, organisation: 'Oak', firstName: 'Ada', url: 'https://ca.example.org/collect/xyz', serial: '0a1b', notAfter: new Date('2028-11-23T00:00:00Z'), replaces: null });
     expect(ready.text).toContain('https://ca.example.org/collect/xyz');
     expect(ready.text).toContain('23 November 2028');
     expect(ready.text).toMatch(/forgot/i);
+    expect(ready.text).toContain('REVOKE');
+    expect(ready.subject).not.toMatch(/renewed/i);
+    // the next certificate of a subscription says which one it follows, and that no credit was used
+    const renewed = journeyBTemplates.registrantReady({ ...site, ref, organisation: 'Oak', firstName: 'Ada', url: 'https://ca.example.org/collect/new', serial: '0c2d', notAfter: new Date('2029-11-23T00:00:00Z'), replaces: '0a1b' });
+    expect(renewed.subject).toMatch(/renewed S\/MIME certificate is ready to collect/);
+    expectAll(renewed, 'follows certificate 0a1b');
+    expectAll(renewed, 'nothing was charged again');
+  });
+});
+
+describe('S/MIME lifecycle mails', () => {
+  it('the revocation link: where, until when, and that nothing changed yet', () => {
+    const m = journeyBTemplates.registrantRevokeLink({ ...site, ref, serial: '0a1b', url: 'https://ca.example.org/revoke/tok', expiresAt: new Date('2026-12-04T10:00:00Z') });
+    expectAll(m, 'https://ca.example.org/revoke/tok');
+    expectAll(m, 'Nothing has changed yet');
+    expectAll(m, 'challenge question');
+    expect(m.subject).toContain(`[${ref}]`);
+  });
+
+  it('the revocation notice names every serial, the reason and who revoked', () => {
+    const byHolder = journeyBTemplates.registrantRevoked({ ...site, ref, organisation: 'Oak & Elm', serials: ['0a1b', '0c2d'], revokedAt: new Date('2026-12-03T10:00:00Z'), reason: 'keyCompromise', by: 'holder' });
+    expectAll(byHolder, 'As you asked');
+    expectAll(byHolder, 'certificates 0a1b, 0c2d');
+    expectAll(byHolder, 'keyCompromise');
+    expect(byHolder.html).toContain('Oak &amp; Elm');
+    const byOperator = journeyBTemplates.registrantRevoked({ ...site, ref, organisation: 'Oak', serials: ['0a1b'], revokedAt: new Date('2026-12-03T10:00:00Z'), reason: 'privilegeWithdrawn', by: 'operator' });
+    expectAll(byOperator, 'revoked by the certificate authority');
+    expectNone(byOperator, 'As you asked');
+  });
+
+  it('STATUS says valid, revoked or expired, and when the next certificate of a subscription comes', () => {
+    const valid = journeyBTemplates.registrantStatus({ ...site, ref, serial: '0a1b', status: 'issued', notAfter: new Date('2028-01-01T00:00:00Z'), reissueAt: new Date('2027-12-02T00:00:00Z') });
+    expectAll(valid, 'valid until 1 January 2028');
+    expectAll(valid, 'next one is made on 2 December 2027');
+    expectAll(valid, 'REVOKE');
+    const revoked = journeyBTemplates.registrantStatus({ ...site, ref, serial: '0a1b', status: 'revoked', notAfter: new Date('2028-01-01T00:00:00Z'), reissueAt: null });
+    expectAll(revoked, 'is revoked');
+    expectNone(revoked, 'REVOKE');
+  });
+
+  it('the reminder offers RENEW; the requester gets the pre-filled form; the registrant hears it was passed on', () => {
+    const remind = journeyBTemplates.registrantRenewalReminder({ ...site, ref, serial: '0a1b', notAfter: new Date('2028-01-01T00:00:00Z'), days: 7, organisation: 'Oak' });
+    expect(remind.subject).toBe(`Your S/MIME certificate ends in 7 days [${ref}]`);
+    expectAll(remind, 'RENEW');
+    const asked = journeyBTemplates.renewalRequested({ ...site, ref, organisation: 'Oak', registrant: 'ada@oak.example', name: 'Ada Lovelace', notAfter: new Date('2028-01-01T00:00:00Z'), attachments: [workbook] });
+    expect(asked.attachments).toEqual([workbook]);
+    expectAll(asked, 'shared password');
+    expect(asked.subject).toContain('Ada Lovelace');
+    const passed = journeyBTemplates.renewalPassedOn({ ...site, ref, requesters: ['office@oak.example'] });
+    expectAll(passed, 'office@oak.example');
   });
 });

@@ -29,7 +29,7 @@ ${f.hint ? `<p class="hint" id="${f.id}-hint">${escapeHtml(f.hint)}</p>\n` : ''}
     .join('\n');
 }
 
-function form(o: { title: string; intro: string; action: string; csrf: string; hidden?: Record<string, string>; error?: string | undefined; fields: readonly Field[]; button: string; extra?: string }): string {
+function form(o: { title: string; intro: string; action: string; csrf: string; hidden?: Record<string, string>; error?: string | undefined; fields: readonly Field[]; beforeButton?: string; button: string; extra?: string }): string {
   const errorId = o.error ? 'form-error' : null;
   const body = `<h1>${escapeHtml(o.title)}</h1>
 ${errorRegion('form-error', o.error ? [o.error] : [])}
@@ -40,7 +40,7 @@ ${Object.entries(o.hidden ?? {})
   .map(([k, v]) => hiddenInput(k, v))
   .join('\n')}
 ${fields(o.fields, errorId)}
-<button type="submit">${escapeHtml(o.button)}</button>
+${o.beforeButton ?? ''}<button type="submit">${escapeHtml(o.button)}</button>
 </form>
 ${o.extra ?? ''}`;
   return page({ title: o.error ? `Error: ${o.title}` : o.title, body });
@@ -129,5 +129,30 @@ export function renderForgotForm(p: { action: string; csrf: string; ticket: stri
     error: p.error,
     fields: [{ id: 'answer', label: 'Challenge answer', type: 'password', autocomplete: 'off' }, ...passwordFields(p.minLength, 'New password')],
     button: 'Set the new password',
+  });
+}
+
+/** /revoke/<token>: the challenge answer authorises revocation; the holder says why (the CRL reason). */
+export function renderRevokeForm(p: { action: string; csrf: string; question: string; details: CertificateDetails; reasons: readonly { reason: string; label: string }[]; error?: string }): string {
+  const reasons = p.reasons
+    .map((r) => `<div><input type="radio" id="reason-${escapeHtml(r.reason)}" name="reason" value="${escapeHtml(r.reason)}" required> <label for="reason-${escapeHtml(r.reason)}">${escapeHtml(r.label)}</label></div>`)
+    .join('\n');
+  return form({
+    title: 'Revoke your S/MIME certificate',
+    intro: `Revocation cannot be undone. Your challenge question: ${p.question}`,
+    action: p.action,
+    csrf: p.csrf,
+    error: p.error,
+    fields: [
+      { id: 'email', label: 'Registrant Email', type: 'email', autocomplete: 'email' },
+      { id: 'answer', label: 'Challenge answer', type: 'password', autocomplete: 'off', hint: 'Case and extra spaces do not matter. After 5 wrong tries this link locks.' },
+    ],
+    beforeButton: `<fieldset>
+<legend>Why should it be revoked?</legend>
+${reasons}
+</fieldset>
+`,
+    button: 'Revoke my certificate',
+    extra: detailsList(p.details),
   });
 }
