@@ -153,7 +153,14 @@ export function createOrderStore(db: Db, clock: Clock): OrderStore {
     },
 
     async openMailboxes(orgId) {
-      const rows = await db.query(`SELECT DISTINCT r.email FROM order_rows r JOIN orders o ON o.id = r.order_id WHERE o.org_id = $1 AND o.state IN ('placed', 'decided') AND r.state IN ('pending', 'approved')`, [orgId]);
+      // once a row's certificate exists, the live-certificate check takes over (and lets a
+      // certificate in its last 30 days be ordered again)
+      const rows = await db.query(
+        `SELECT DISTINCT r.email FROM order_rows r JOIN orders o ON o.id = r.order_id
+          WHERE o.org_id = $1 AND o.state IN ('placed', 'decided') AND r.state IN ('pending', 'approved')
+            AND NOT EXISTS (SELECT 1 FROM registrants g WHERE g.order_id = r.order_id AND g.line = r.line AND g.serial IS NOT NULL)`,
+        [orgId],
+      );
       return new Set(rows.map((r) => String(r.email)));
     },
   };

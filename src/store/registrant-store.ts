@@ -139,7 +139,7 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
       return rows[0] ? registrantFrom(rows[0]) : null;
     },
     async endSubscription(orderId, line, audit) {
-      await update(`UPDATE registrants SET revoke_token_hash = NULL, revoke_expires_at = NULL, reissue_due_at = NULL, updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line], audit);
+      await update(`UPDATE registrants SET reissue_due_at = NULL, updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line], audit);
     },
     async resetPassword(orderId, line, passwordHash, audit) {
       await update(`UPDATE registrants SET password_hash = $3, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' RETURNING *`, [orderId, line, passwordHash], audit);

@@ -747,7 +747,7 @@ export interface OrderStore {
    * Returns which lines this call decided and which were decided already.
    */
   decideRows(req: { orderId: string; lines: readonly number[]; decision: 'approved' | 'rejected'; by: string; reason: string | null }, audit: AuditEntry): Promise<{ decided: number[]; already: OrderRowRecord[]; order: OrderRecord }>;
-  /** Mailboxes with a pending or approved row in a placed order (so not ordered twice). */
+  /** Mailboxes with a pending row, or an approved row with no certificate yet, in a placed order (so not ordered twice). */
   openMailboxes(orgId: string): Promise<Set<string>>;
 }
 
@@ -934,7 +934,7 @@ export interface RegistrantStore {
   collectTokenOwner(hash: string): Promise<{ orderId: string; line: number; serial: string } | null>;
   setRevokeToken(orderId: string, line: number, t: { hash: string; expiresAt: Date }, audit: AuditEntry): Promise<void>;
   byRevokeToken(hash: string): Promise<RegistrantRecord | null>;
-  /** After revocation: no revocation link and no further reissue. */
+  /** After revocation: no further reissue (a used revocation link then says it is revoked already). */
   endSubscription(orderId: string, line: number, audit: AuditEntry): Promise<void>;
   /** A new password (forgot password, after the challenge answer). */
   resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
