@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { renderCaPage } from '../../src/http/pages/ca-page.js';
 import { escapeHtml, formatFingerprint, formatUtc, page } from '../../src/http/pages/html.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from '../../src/http/pages/pickup-pages.js';
+import { renderRevokeForm } from '../../src/http/pages/smime-pages.js';
+import { SUBSCRIBER_REASONS } from '../../src/workflow/subscriptions.js';
 
 const EVIL = `<script>alert("x")</script>&'`;
 const FP = 'ab'.repeat(32);
@@ -296,5 +298,41 @@ describe('pickup message', () => {
     expectSoundPage(html);
     expectNoRawEvil(html);
     expect(html).toMatch(/role="alert">\s*<p>&lt;script&gt;/);
+  });
+});
+
+describe('S/MIME revocation form', () => {
+  const details = { subject: 'CN=Ann Arbor,E=ann@example.org', serial: '4F2A9C', notBefore: new Date('2025-11-23T14:05:00Z'), notAfter: new Date('2026-11-23T14:05:00Z'), sha256: FP };
+  const base = { action: '/revoke/abc', csrf: 'csrf-1', question: 'Name of my first pet?', details, reasons: SUBSCRIBER_REASONS };
+
+  it('asks for the Registrant Email, the Challenge answer and a reason, with the question and the certificate shown', () => {
+    const html = renderRevokeForm(base);
+    expectSoundPage(html);
+    expect(hiddenValue(html, 'csrf')).toBe('csrf-1');
+    expect(attr(controlByLabel(html, 'Registrant Email'), 'name')).toBe('email');
+    const answer = controlByLabel(html, 'Challenge answer');
+    expect(attr(answer, 'name')).toBe('answer');
+    expect(attr(answer, 'type')).toBe('password');
+    expect(html).toContain('Name of my first pet?');
+    expect(html).toMatch(/<fieldset[^>]*>\s*<legend>Why should it be revoked\?<\/legend>/);
+    const radios = SUBSCRIBER_REASONS.map((r) => controlByLabel(html, r.label));
+    expect(radios.map((t) => attr(t, 'value'))).toEqual(['keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation']);
+    // a reason must be chosen; none is preselected (the holder says why)
+    for (const t of radios) {
+      expect(attr(t, 'name')).toBe('reason');
+      expect(t).toMatch(/\srequired[\s>]/);
+      expect(t).not.toContain('checked');
+    }
+    expect(html).toContain('<button type="submit">Revoke my certificate</button>');
+    expect(html).toContain('4F2A9C');
+    expect(html).not.toContain('role="alert"');
+  });
+
+  it('links an error to the fields and escapes the question', () => {
+    const html = renderRevokeForm({ ...base, question: EVIL, error: 'The challenge answer is not right. 4 tries are left.' });
+    expectSoundPage(html);
+    expectNoRawEvil(html);
+    expect(attr(controlByLabel(html, 'Challenge answer'), 'aria-invalid')).toBe('true');
+    expect(html).toMatch(/role="alert"[^>]*>\s*<p>The challenge answer is not right\. 4 tries are left\.<\/p>/);
   });
 });
