@@ -56,7 +56,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
   return {
     io,
     openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
-    openOperator: async () => ({ operator: createOperator({ ...running.enrolment, tellRegistrant: running.subscriptions.tellRevoked }), close: async () => undefined }),
+    openOperator: async () => ({ operator: createOperator({ ...running.enrolment, smime: running.subscriptions }), close: async () => undefined }),
     openOrganisations: async () => ({ organisations: createOrganisations(running.wired.store), close: async () => undefined }),
     openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
@@ -86,8 +86,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
-      const subscriptions = createSubscriptions(registrantDepsFor(config, w, storeOnlyQueue, log));
-      return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), tellRegistrant: subscriptions.tellRevoked }), close: w.close };
+      const smime = createSubscriptions(registrantDepsFor(config, w, storeOnlyQueue, log));
+      return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), smime }), close: w.close };
     },
     async openAudit() {
       const config = envToConfig(readEnv());

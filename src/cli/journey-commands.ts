@@ -82,11 +82,20 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
 
   program
     .command('show')
-    .description('show one request, by its reference (R-…) or its certificate serial')
+    .description('show one request, by its reference (R-…) or its certificate serial; or an S/MIME certificate by its serial')
     .argument('<ref>', 'request reference or certificate serial')
     .action(async (ref: string) => {
-      const r = await withOperator(deps, (op) => op.show(ref));
-      if (!r) throw new MailcaError({ code: 'REQUEST.UNKNOWN', message: `No request ${ref}.`, hint: 'See `mailca list requests`.', permanent: true });
+      const [r, smime] = await withOperator(deps, async (op) => {
+        const found = await op.show(ref);
+        return [found, found || /^r-/i.test(ref.trim()) ? null : await op.showSmime(ref).catch(() => null)] as const;
+      });
+      if (smime) {
+        deps.io.out(`S/MIME certificate of ${smime.email}: order ${smime.orderId}, line ${smime.line} (${smime.state}).`);
+        deps.io.out(`  Term ends ${smime.termEndsAt?.toISOString() ?? 'unknown'}; ${smime.reissueDueAt ? `next certificate due ${smime.reissueDueAt.toISOString()}` : 'no further certificate due'}; ${smime.collectedAt ? `collected ${smime.collectedAt.toISOString()}` : 'not collected yet'}.`);
+        for (const c of smime.certificates) deps.io.out(`  ${c.current ? '*' : ' '} ${c.serial}: ${c.status}${c.revocationReason ? ` (${c.revocationReason})` : ''}${c.notAfter ? `, valid until ${c.notAfter.toISOString()}` : ''}`);
+        return;
+      }
+      if (!r) throw new MailcaError({ code: 'REQUEST.UNKNOWN', message: /^r-/i.test(ref.trim()) ? `No request ${ref}.` : `No request or S/MIME certificate has serial ${ref}.`, hint: 'See `mailca list requests`, or give a serial as `mailca ca issue` or a mail printed it.', permanent: true });
       const e = r.request;
       deps.io.out(`${e.id}: ${r.status.state}`);
       for (const line of r.status.lines) deps.io.out(`  ${line}`);

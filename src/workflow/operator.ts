@@ -8,7 +8,8 @@ import { activateCertificate } from './activate-certificate.js';
 import { certificateStatus } from './certificate-status.js';
 import { approversFor, askApprovers } from './enrolment-deps.js';
 import { describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
-import type { RevocationReason } from '../domain/revocation.js';
+import { normaliseSerial, type RevocationReason } from '../domain/revocation.js';
+import type { Subscriptions } from './subscriptions.js';
 import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
 
 const LA = /^[A-Z]\d{4}$/;
@@ -26,8 +27,8 @@ function checkMember(m: { email: string; role: StaffRole; localAuthority: string
 }
 
 export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'> & {
-  /** Tells the registrant of an S/MIME certificate it was revoked (journey B); false when it is not one. */
-  readonly tellRegistrant?: (serials: readonly string[], reason: RevocationReason, by: 'operator') => Promise<boolean>;
+  /** S/MIME certificates (journey B): tell a registrant of a revocation, describe a subscription. */
+  readonly smime?: Pick<Subscriptions, 'tellRevoked' | 'describe'>;
 };
 
 export function createOperator(deps: OperatorDeps) {
@@ -70,8 +71,12 @@ export function createOperator(deps: OperatorDeps) {
       const r = await deps.ca.revoke({ serial, reason, actor });
       const e = await deps.enrolments.bySerial(r.record.serial);
       if (e) await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${r.record.serial}`), { ref: e.id, serial: r.record.serial, revokedAt: r.record.revokedAt ?? deps.clock.now(), by: 'operator', reason });
-      const registrant = !e && deps.tellRegistrant ? await deps.tellRegistrant([r.record.serial], reason, 'operator') : false;
+      const registrant = !e && deps.smime ? await deps.smime.tellRevoked([r.record.serial], reason, 'operator') : false;
       return { ...r, holderTold: e !== null || registrant };
+    },
+    /** An S/MIME certificate by its serial (null when it is not a registrant's). */
+    showSmime(serial: string) {
+      return deps.smime ? deps.smime.describe(normaliseSerial(serial)) : Promise.resolve(null);
     },
     activate(serial: string, queue: string | null, actor: string) {
       return activateCertificate(deps, { serial, by: actor, queue, actor });

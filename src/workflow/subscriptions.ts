@@ -212,6 +212,19 @@ export function createSubscriptions(deps: SubscriptionDeps) {
     tellRevoked,
     reissue,
 
+    /** `mailca show <serial>` for an S/MIME certificate: whose it is and how its subscription stands. */
+    async describe(serial: string) {
+      const r = await deps.registrants.bySerial(serial);
+      if (!r) return null;
+      const now = deps.clock.now();
+      const certificates = [];
+      for (const c of await deps.registrants.certificates(r.orderId, r.line)) {
+        const cert = await deps.ca.certificate(c.serial);
+        if (cert) certificates.push({ serial: cert.serial, status: certificateStatus(cert, now), notAfter: cert.notAfter, revocationReason: cert.revocationReason, current: cert.serial === r.serial });
+      }
+      return { orderId: r.orderId, line: r.line, email: r.email, state: r.state, termEndsAt: r.termEndsAt, reissueDueAt: r.reissueDueAt, collectedAt: r.collectedAt, certificates };
+    },
+
     /** The housekeeping task: every subscription whose next certificate is due; returns how many were made. */
     async reissueDue(limit = 200): Promise<number> {
       let made = 0;

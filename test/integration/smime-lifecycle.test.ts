@@ -186,6 +186,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
   }, 240_000);
 
   let benRef = '';
+  let benCollect = '';
 
   it('a 3-year subscription is reissued within its term for the same key, without a credit, once across a restart, and collected as before', async () => {
     benRef = await order([['Ben', 'Birch', BEN, 'cedar-comet-lagoon-8']], '3 years');
@@ -232,7 +233,8 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     const old = await fetch(collectUrl(ready));
     expect(old.status).toBe(410);
     expect(await old.text()).toMatch(/newer certificate replaced this one/);
-    const file = await collect(collectUrl(renewed[0]!), BEN, 'amber-quartz-meadow-27');
+    benCollect = collectUrl(renewed[0]!);
+    const file = await collect(benCollect, BEN, 'amber-quartz-meadow-27');
     expect(file.headers.get('content-type')).toBe('application/x-pkcs12');
     const dir = mkdtempSync(join(tmpdir(), 'mailca-reissue-'));
     writeFileSync(join(dir, 'ben.p12'), Buffer.from(await file.arrayBuffer()));
@@ -293,12 +295,22 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     expect(again).not.toBe(benRef);
     expect((await h.service.wired.store.orders.rows(again)).map((x) => [x.email, x.state])).toEqual([[BEN, 'approved']]);
     expect((await h.service.wired.store.credits.balance(ORG)).available).toBe(credits - 1);
+
+    // past its end the certificate reads expired everywhere, and its collection link says what to do
+    clock.offset = notAfter + DAY - Date.now();
+    expect((await api(r.serial!)).status).toBe('expired');
+    const expired = await fetch(benCollect);
+    expect(expired.status).toBe(410);
+    expect((await expired.text()).replace(/\s+/g, ' ')).toMatch(/has expired.*ask the person who orders certificates/);
+    await h.replyTo(seven[0]!, BEN, 'STATUS');
+    expect(await newMail(BEN, before, /S\/MIME certificate: expired/)).toHaveLength(1);
+    clock.offset = notAfter - 6 * DAY - Date.now();
   }, 240_000);
 
   it('mailca revoke of an S/MIME certificate tells the registrant', async () => {
     const r = (await h.service.wired.store.registrants.get(benRef, 1))!;
     const before = await count(BEN);
-    const operator = createOperator({ ...h.service.enrolment, tellRegistrant: h.service.subscriptions.tellRevoked });
+    const operator = createOperator({ ...h.service.enrolment, smime: h.service.subscriptions });
     const done = await operator.revoke(r.serial!, 'privilegeWithdrawn', 'operator:test');
     expect(done.holderTold).toBe(true);
     const told = (await newMail(BEN, before, /is revoked/))[0]!;
@@ -306,5 +318,12 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     expect(told.parsed.text!.replace(/\s+/g, ' ')).toMatch(/revoked by the certificate authority/);
     expect(told.parsed.text).toContain('privilegeWithdrawn');
     expect((await api(r.serial!)).status).toBe('revoked');
+    // `mailca show <serial>` reads the subscription: both certificates, the current one revoked, no reissue due
+    const shown = (await operator.showSmime(r.serial!))!;
+    expect(shown).toMatchObject({ orderId: benRef, line: 1, email: BEN, reissueDueAt: null });
+    expect(shown.certificates.map((c) => [c.current, c.status])).toEqual([
+      [true, 'revoked'],
+      [false, 'expired'],
+    ]);
   }, 60_000);
 });
