@@ -48,6 +48,31 @@ export const normaliseAnswer = (a: string): string => a.normalize('NFC').trim().
 /** A registrant's reply tokens name the row: `<order>:<line>`. */
 export const registrantSubject = (orderId: string, line: number): string => `${orderId}:${line}`;
 
+/**
+ * Certifies a registrant's escrowed key (the key is unsealed only to read its public half):
+ * `smime`, or `smime-sponsor` naming the organisation. Once per `requestRef`: a retry gets
+ * the certificate an earlier run made.
+ */
+export async function issueForEscrowedKey(
+  deps: Pick<RegistrantDeps, 'vault' | 'issuing'>,
+  r: { orderId: string; line: number; sealedKey: Buffer; order: OrderRecord; row: OrderRowRecord; organisation: string; validityDays: number; actor: string; requestRef: string },
+): Promise<{ serial: string; certDer: Buffer }> {
+  const pkcs8 = deps.vault.open(r.sealedKey, escrowContext(r.orderId, r.line));
+  const spki = deps.issuing.spkiOf(pkcs8);
+  pkcs8.fill(0);
+  const sponsor = r.order.smimeType === 'sponsor';
+  return deps.issuing.issueForRequest({
+    profile: sponsor ? 'smime-sponsor' : 'smime',
+    email: r.row.email,
+    name: `${r.row.firstName} ${r.row.lastName}`,
+    ...(sponsor ? { organization: r.organisation } : {}),
+    validityDays: r.validityDays,
+    spki,
+    actor: r.actor,
+    requestRef: r.requestRef,
+  });
+}
+
 /** The collection mail (first certificate or a reissue), with a reply token for STATUS / REVOKE / RENEW. */
 export async function sendReadyMail(deps: RegistrantDeps, r: { orderId: string; line: number; email: string; serial: string; replaces: string | null }, row: { firstName: string }, organisation: string, notAfter: Date): Promise<void> {
   const collect = linkToken(deps.linkSecret, 'smime-collect', [r.orderId, r.line, r.serial]);
@@ -159,20 +184,8 @@ export function createRegistrants(deps: RegistrantDeps) {
           r = await deps.registrants.escrow(orderId, line, deps.vault.seal(key.pkcs8, escrowContext(orderId, line)));
           key.pkcs8.fill(0);
         }
-        const pkcs8 = deps.vault.open(r.sealedKey!, escrowContext(orderId, line));
-        const spki = deps.issuing.spkiOf(pkcs8);
-        pkcs8.fill(0);
         // Step 2: the certificate, once per row
-        const issued = await deps.issuing.issueForRequest({
-          profile: order.smimeType === 'sponsor' ? 'smime-sponsor' : 'smime',
-          email: row.email,
-          name: `${row.firstName} ${row.lastName}`,
-          ...(order.smimeType === 'sponsor' ? { organization: org.name } : {}),
-          validityDays: Math.min(order.durationYears * 365, MAX_VALIDITY_DAYS),
-          spki,
-          actor: `order:${orderId}`,
-          requestRef: `order:${orderId}:${line}`,
-        });
+        const issued = await issueForEscrowedKey(deps, { orderId, line, sealedKey: r.sealedKey!, order, row, organisation: org.name, validityDays: Math.min(order.durationYears * 365, MAX_VALIDITY_DAYS), actor: `order:${orderId}`, requestRef: `order:${orderId}:${line}` });
         // Step 3: set-up → issued, with the collection link's hash; a subscription longer
         // than one certificate gets its reissue scheduled 30 days before this one ends
         const collect = linkToken(deps.linkSecret, 'smime-collect', [orderId, line, issued.serial]);

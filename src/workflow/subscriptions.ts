@@ -24,7 +24,7 @@ import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pick
 import type { RevocationReason } from '../domain/revocation.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import { certificateStatus } from './certificate-status.js';
-import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, REGISTRANT_PURPOSE, escrowContext, normaliseAnswer, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
+import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, REGISTRANT_PURPOSE, issueForEscrowedKey, normaliseAnswer, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
 import type { CertificateRecord, CertificateSummary, RegistrantRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 
@@ -180,29 +180,16 @@ export function createSubscriptions(deps: SubscriptionDeps) {
       await deps.registrants.endSubscription(r.orderId, r.line, { actor: 'system:subscriptions', action: 'registrant.subscription-ended', subject: rowId(r), details: { serial: fromSerial } });
       return 'term-over';
     }
-    // Step 2: the escrowed key's public half (the key stays sealed)
-    const pkcs8 = deps.vault.open(r.sealedKey, escrowContext(r.orderId, r.line));
-    const spki = deps.issuing.spkiOf(pkcs8);
-    pkcs8.fill(0);
-    // Step 3: the certificate, once: its request is named after the one it follows
-    const issued = await deps.issuing.issueForRequest({
-      profile: order.smimeType === 'sponsor' ? 'smime-sponsor' : 'smime',
-      email: row.email,
-      name: `${row.firstName} ${row.lastName}`,
-      ...(order.smimeType === 'sponsor' ? { organization: org.name } : {}),
-      validityDays: Math.min(daysLeft, MAX_VALIDITY_DAYS),
-      spki,
-      actor: `subscription:${r.orderId}`,
-      requestRef: `order:${r.orderId}:${r.line}:after:${fromSerial}`,
-    });
-    // Step 4: the registrant points at it (no credit moves: the order paid for the term)
+    // Step 2: the certificate for the escrowed key, once: its request is named after the one it follows
+    const issued = await issueForEscrowedKey(deps, { orderId: r.orderId, line: r.line, sealedKey: r.sealedKey, order, row, organisation: org.name, validityDays: Math.min(daysLeft, MAX_VALIDITY_DAYS), actor: `subscription:${r.orderId}`, requestRef: `order:${r.orderId}:${r.line}:after:${fromSerial}` });
+    // Step 3: the registrant points at it (no credit moves: the order paid for the term)
     const notAfter = deps.issuing.describe(issued.certDer).notAfter;
     const reissueDueAt = r.termEndsAt!.getTime() > notAfter.getTime() + DAY ? new Date(notAfter.getTime() - REISSUE_LEAD_DAYS * DAY) : null;
     const collect = linkToken(deps.linkSecret, 'smime-collect', [r.orderId, r.line, issued.serial]);
     const moved = await deps.registrants.reissued(r.orderId, r.line, { fromSerial, serial: issued.serial, collectTokenHash: pickupTokenHash(collect), reissueDueAt }, { actor: 'system:subscriptions', action: 'registrant.reissued', subject: rowId(r), details: { from: fromSerial, serial: issued.serial, creditCharged: false } });
     const current = moved ?? (await deps.registrants.get(r.orderId, r.line))!;
     if (current.serial !== issued.serial) return 'skipped';
-    // Step 5: the mail with the new collection link (its id is derived: a retry sends it once)
+    // Step 4: the mail with the new collection link (its id is derived: a retry sends it once)
     await sendReadyMail(deps, { orderId: r.orderId, line: r.line, email: r.email, serial: issued.serial, replaces: fromSerial }, row, org.name, notAfter);
     return 'reissued';
   }
