@@ -11,7 +11,7 @@ import { describeError } from './domain/errors.js';
 import { createRootLogger } from './log.js';
 import { wire } from './wiring.js';
 import { listOutbox } from './outbound/index.js';
-import { enrolmentDepsFor, registrantDepsFor, startService, type Running } from './service.js';
+import { enrolmentDepsFor, orderDepsFor, registrantDepsFor, startService, type Running } from './service.js';
 import { createSubscriptions } from './workflow/subscriptions.js';
 import { join } from 'node:path';
 import { forwardable, forwardToService, serveAdminSocket } from './cli/admin-socket.js';
@@ -86,7 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
-      const smime = createSubscriptions(registrantDepsFor(config, w, storeOnlyQueue, log));
+      const smime = createSubscriptions(registrantDepsFor(config, w, orderDepsFor(config, w, storeOnlyQueue, log)));
       return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), smime }), close: w.close };
     },
     async openAudit() {

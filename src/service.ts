@@ -150,8 +150,8 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
 }
 
 /** Journey B after approval: registrants, their certificates' life (reissue, revocation, reminders) and key recovery. */
-export function registrantDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): SubscriptionDeps {
-  return { ...orderDepsFor(config, wired, jobs, log, sign), registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+export function registrantDepsFor(config: Config, wired: Wired, orders: OrderDeps): SubscriptionDeps {
+  return { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
@@ -200,7 +200,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // Step 4b: journey B (orders)
     const orders = orderDepsFor(config, wired, jobs, log, sign);
     const orderIntake = createOrderIntake(orders);
-    const registrantDeps: SubscriptionDeps = { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+    const registrantDeps = registrantDepsFor(config, wired, orders);
     const registrants: Registrants = createRegistrants(registrantDeps);
     const subscriptions: Subscriptions = createSubscriptions(registrantDeps);
     const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries });

@@ -87,7 +87,7 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
     .action(async (ref: string) => {
       const [r, smime] = await withOperator(deps, async (op) => {
         const found = await op.show(ref);
-        return [found, found || /^r-/i.test(ref.trim()) ? null : await op.showSmime(ref).catch(() => null)] as const;
+        return [found, found || /^r-/i.test(ref.trim()) ? null : await op.showSmime(ref)] as const;
       });
       if (smime) {
         deps.io.out(`S/MIME certificate of ${smime.email}: order ${smime.orderId}, line ${smime.line} (${smime.state}).`);

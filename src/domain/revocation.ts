@@ -14,6 +14,17 @@ export const REVOCATION_REASONS = {
 
 export type RevocationReason = keyof typeof REVOCATION_REASONS;
 
+/**
+ * Reasons a subscriber may give (S/MIME BR 4.9.1.1 and 7.2.2; `unspecified` is never
+ * written). privilegeWithdrawn is the CA's to give, not the holder's.
+ */
+export const SUBSCRIBER_REASONS: readonly { readonly reason: RevocationReason; readonly label: string }[] = [
+  { reason: 'keyCompromise', label: 'My private key or its password may be known to someone else' },
+  { reason: 'affiliationChanged', label: 'My name or my role at the organisation changed, or I left' },
+  { reason: 'superseded', label: 'I have a newer certificate that replaces this one' },
+  { reason: 'cessationOfOperation', label: 'I no longer use this mail address or need the certificate' },
+];
+
 export function parseRevocationReason(text: string): RevocationReason {
   const found = (Object.keys(REVOCATION_REASONS) as RevocationReason[]).find((r) => r.toLowerCase() === text.trim().toLowerCase());
   if (!found) {

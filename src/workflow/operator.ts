@@ -74,9 +74,10 @@ export function createOperator(deps: OperatorDeps) {
       const registrant = !e && deps.smime ? await deps.smime.tellRevoked([r.record.serial], reason, 'operator') : false;
       return { ...r, holderTold: e !== null || registrant };
     },
-    /** An S/MIME certificate by its serial (null when it is not a registrant's). */
+    /** An S/MIME certificate by its serial (null when it is not a registrant's, or not a serial at all). */
     showSmime(serial: string) {
-      return deps.smime ? deps.smime.describe(normaliseSerial(serial)) : Promise.resolve(null);
+      const hex = /^(0x)?[0-9a-f:]{1,60}$/i.test(serial.trim()) ? normaliseSerial(serial) : null;
+      return deps.smime && hex ? deps.smime.describe(hex) : Promise.resolve(null);
     },
     activate(serial: string, queue: string | null, actor: string) {
       return activateCertificate(deps, { serial, by: actor, queue, actor });

@@ -73,6 +73,14 @@ export async function issueForEscrowedKey(
   });
 }
 
+/** A registrant's order and row (a job naming a row that is not there fails for good). */
+export async function orderRowOf(deps: Pick<OrderDeps, 'orders'>, r: { orderId: string; line: number }): Promise<{ order: OrderRecord; row: OrderRowRecord }> {
+  const order = await deps.orders.get(r.orderId);
+  const row = (await deps.orders.rows(r.orderId)).find((x) => x.line === r.line);
+  if (!order || !row) throw unknownRow(r.orderId, r.line);
+  return { order, row };
+}
+
 /** The collection mail (first certificate or a reissue), with a reply token for STATUS / REVOKE / RENEW. */
 export async function sendReadyMail(deps: RegistrantDeps, r: { orderId: string; line: number; email: string; serial: string; replaces: string | null }, row: { firstName: string }, organisation: string, notAfter: Date): Promise<void> {
   const collect = linkToken(deps.linkSecret, 'smime-collect', [r.orderId, r.line, r.serial]);
@@ -109,12 +117,7 @@ export function createRegistrants(deps: RegistrantDeps) {
   const ticket = (kind: string, r: RegistrantRecord): string => issueTicket(deps.linkSecret, kind, [r.orderId, r.line], deps.clock.now(), TICKET_TTL_MS);
   const ticketOk = (kind: string, r: RegistrantRecord, t: string): boolean => ticketValid(deps.linkSecret, kind, [r.orderId, r.line], t, deps.clock.now());
 
-  async function rowOf(r: { orderId: string; line: number }): Promise<{ order: OrderRecord; row: OrderRowRecord }> {
-    const order = await deps.orders.get(r.orderId);
-    const row = (await deps.orders.rows(r.orderId)).find((x) => x.line === r.line);
-    if (!order || !row) throw unknownRow(r.orderId, r.line);
-    return { order, row };
-  }
+  const rowOf = (r: { orderId: string; line: number }) => orderRowOf(deps, r);
 
   async function byInvite(token: string): Promise<RegistrantRecord | RegistrantPage> {
     if (!PICKUP_TOKEN_PATTERN.test(token)) return UNKNOWN;

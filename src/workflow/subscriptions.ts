@@ -18,31 +18,22 @@
  *   registrant's details, which goes through the same checks, credit and approval.
  * - **Operator revocation** (`mailca revoke`) tells the registrant.
  */
-import { MailcaError, isMailcaError } from '../domain/errors.js';
+import { isMailcaError } from '../domain/errors.js';
 import { signFormMarker } from '../domain/order-form-marker.js';
 import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pickup-credentials.js';
-import type { RevocationReason } from '../domain/revocation.js';
+import { SUBSCRIBER_REASONS, type RevocationReason } from '../domain/revocation.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import { certificateStatus } from './certificate-status.js';
-import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, REGISTRANT_PURPOSE, issueForEscrowedKey, normaliseAnswer, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
+import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, REGISTRANT_PURPOSE, issueForEscrowedKey, normaliseAnswer, orderRowOf, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
 import type { CertificateRecord, CertificateSummary, RegistrantRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
+import { XLSX_TYPE } from './submit-order.js';
 
 const DAY = 86_400_000;
 const REVOKE_LINK_TTL_MS = DAY;
 /** How long before a certificate ends the next one of a subscription is made. */
 export const REISSUE_LEAD_DAYS = 30;
 
-/**
- * Reasons a subscriber may give (S/MIME BR 4.9.1.1 and 7.2.2; `unspecified` is never
- * written). privilegeWithdrawn is the CA's to give, not the holder's.
- */
-export const SUBSCRIBER_REASONS: readonly { readonly reason: RevocationReason; readonly label: string }[] = [
-  { reason: 'keyCompromise', label: 'My private key or its password may be known to someone else' },
-  { reason: 'affiliationChanged', label: 'My name or my role at the organisation changed, or I left' },
-  { reason: 'superseded', label: 'I have a newer certificate that replaces this one' },
-  { reason: 'cessationOfOperation', label: 'I no longer use this mail address or need the certificate' },
-];
 
 export interface SubscriptionDeps extends RegistrantDeps {
   readonly ca: CaWorkflow;
@@ -79,11 +70,8 @@ export async function revokeRegistrantCertificates(deps: Pick<SubscriptionDeps, 
 
 export function createSubscriptions(deps: SubscriptionDeps) {
   async function rowOf(r: { orderId: string; line: number }) {
-    const order = await deps.orders.get(r.orderId);
-    const row = (await deps.orders.rows(r.orderId)).find((x) => x.line === r.line);
-    if (!order || !row) throw new MailcaError({ code: 'ORDER.UNKNOWN_ROW', message: `Order ${r.orderId} has no row ${r.line}.`, permanent: true });
-    const org = (await deps.organisations.get(order.orgId))!;
-    return { order, row, org };
+    const { order, row } = await orderRowOf(deps, r);
+    return { order, row, org: (await deps.organisations.get(order.orgId))! };
   }
 
   async function status(r: RegistrantRecord, reply: ReplyContext): Promise<void> {
@@ -104,7 +92,7 @@ export function createSubscriptions(deps: SubscriptionDeps) {
       order: { type: order.smimeType, duration: `${order.durationYears} year${order.durationYears === 1 ? '' : 's'}` },
       rows: [{ row: deps.forms.firstDataRow, values: [row.firstName, row.lastName, row.email, ''] }],
     });
-    const attachments = [{ filename: `${org.id}-smime-renewal.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: form }];
+    const attachments = [{ filename: `${org.id}-smime-renewal.xlsx`, contentType: XLSX_TYPE, content: form }];
     for (const to of org.requesters) {
       await deps.mail.send('renewalRequested', { to, inReplyTo: null, references: [], subject: null, key: `${rowId(r)}:renew:${inboundId}:${to}` }, { ref: r.orderId, organisation: org.name, registrant: r.email, name: `${row.firstName} ${row.lastName}`, notAfter: cert.notAfter!, attachments });
     }

@@ -3,7 +3,7 @@ import { renderCaPage } from '../../src/http/pages/ca-page.js';
 import { escapeHtml, formatFingerprint, formatUtc, page } from '../../src/http/pages/html.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from '../../src/http/pages/pickup-pages.js';
 import { renderRevokeForm } from '../../src/http/pages/smime-pages.js';
-import { SUBSCRIBER_REASONS } from '../../src/workflow/subscriptions.js';
+import { SUBSCRIBER_REASONS } from '../../src/domain/revocation.js';
 
 const EVIL = `<script>alert("x")</script>&'`;
 const FP = 'ab'.repeat(32);
