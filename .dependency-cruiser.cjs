@@ -33,7 +33,7 @@ module.exports = {
       from: { path: '^src/(ca|store|outbound)/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/domain/', '^src/workflow/ports\\.ts$', '^src/log\\.ts$', '^src/$1/'],
+        pathNot: ['^src/domain/', '^src/workflow/ports(\\.ts$|/)', '^src/log\\.ts$', '^src/$1/'],
       },
     },
     {

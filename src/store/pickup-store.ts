@@ -1,5 +1,6 @@
 import type { Clock, PickupRecord, PickupState, PickupStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
+import { createAttemptCounter } from './attempt-counter.js';
 import { type Db, type Row, toDate } from './db.js';
 
 function pickupFrom(r: Row): PickupRecord {
@@ -36,29 +37,15 @@ export function createPickupStore(db: Db, clock: Clock): PickupStore {
       return rows[0] ? pickupFrom(rows[0]) : null;
     },
     byEnrolment,
-    recordFailure(enrolmentId, limit, audit) {
-      return db.transaction(async (tx) => {
-        const now = clock.now();
-        // one statement: concurrent wrong PINs cannot both read the same count
-        const rows = await tx.query(
-          `UPDATE pickups SET failed_attempts = failed_attempts + 1,
-             state = CASE WHEN failed_attempts + 1 >= $2 THEN 'locked' ELSE state END,
-             finished_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE finished_at END
-           WHERE enrolment_id = $1 AND state = 'open' RETURNING *`,
-          [enrolmentId, limit, now],
-        );
-        if (rows[0]) {
-          const rec = pickupFrom(rows[0]);
-          await appendAudit(tx, now, { ...audit, details: { ...audit.details, failedAttempts: rec.failedAttempts, locked: rec.state === 'locked' } });
-          return rec;
-        }
-        const cur = await tx.query('SELECT * FROM pickups WHERE enrolment_id = $1', [enrolmentId]);
-        return pickupFrom(cur[0]!);
-      });
-    },
-    async resetFailures(enrolmentId) {
-      await db.query(`UPDATE pickups SET failed_attempts = 0 WHERE enrolment_id = $1 AND state = 'open'`, [enrolmentId]);
-    },
+    attempts: createAttemptCounter(db, clock, {
+      table: 'pickups',
+      where: 'enrolment_id = $1',
+      params: (id: string) => [id],
+      open: "state = 'open'",
+      lock: "state = 'locked', finished_at = $NOW",
+      from: pickupFrom,
+      subject: (id) => id,
+    }),
     finish(enrolmentId, state, at, audit) {
       return db.transaction(async (tx) => {
         const rows = await tx.query(`UPDATE pickups SET state = $2, finished_at = $3 WHERE enrolment_id = $1 AND state = 'open' RETURNING enrolment_id`, [enrolmentId, state, at]);

@@ -1,5 +1,6 @@
 import type { Clock, RecoveryRecord, RecoveryState, RecoveryStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
+import { createAttemptCounter } from './attempt-counter.js';
 import { type Db, type Row, toDate } from './db.js';
 
 function recoveryFrom(r: Row): RecoveryRecord {
@@ -59,16 +60,14 @@ export function createRecoveryStore(db: Db, clock: Clock): RecoveryStore {
         return recoveryFrom(rows[0]);
       });
     },
-    async recordFailure(id, limit, audit) {
-      return db.transaction(async (tx) => {
-        const now = clock.now();
-        const rows = await tx.query(
-          `UPDATE recoveries SET failed_attempts = failed_attempts + 1, state = CASE WHEN failed_attempts + 1 >= $2 THEN 'locked' ELSE state END, updated_at = $3 WHERE id = $1 AND state = 'approved' RETURNING *`,
-          [id, limit, now],
-        );
-        if (rows[0]) await appendAudit(tx, now, audit);
-        return recoveryFrom(rows[0] ?? (await tx.query('SELECT * FROM recoveries WHERE id = $1', [id]))[0]!);
-      });
-    },
+    attempts: createAttemptCounter(db, clock, {
+      table: 'recoveries',
+      where: 'id = $1',
+      params: (id: string) => [id],
+      open: "state = 'approved'",
+      lock: "state = 'locked', updated_at = $NOW",
+      from: recoveryFrom,
+      subject: (id) => id,
+    }),
   };
 }

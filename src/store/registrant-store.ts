@@ -1,5 +1,6 @@
 import type { Clock, RegistrantRecord, RegistrantState, RegistrantStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
+import { createAttemptCounter } from './attempt-counter.js';
 import { type Db, type Row, toBuffer, toDate } from './db.js';
 
 function registrantFrom(r: Row): RegistrantRecord {
@@ -61,17 +62,15 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
       const rows = await db.query('SELECT * FROM registrants WHERE collect_token_hash = $1', [hash]);
       return rows[0] ? registrantFrom(rows[0]) : null;
     },
-    async recordFailure(orderId, line, limit, audit) {
-      const r = await update(
-        `UPDATE registrants SET failed_attempts = failed_attempts + 1, state = CASE WHEN failed_attempts + 1 >= $3 THEN 'locked' ELSE state END, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state <> 'locked' RETURNING *`,
-        [orderId, line, limit],
-        audit,
-      );
-      return r ?? (await get(orderId, line))!;
-    },
-    async resetFailures(orderId, line) {
-      await db.query(`UPDATE registrants SET failed_attempts = 0 WHERE order_id = $1 AND line = $2 AND state <> 'locked'`, [orderId, line]);
-    },
+    attempts: createAttemptCounter(db, clock, {
+      table: 'registrants',
+      where: 'order_id = $1 AND line = $2',
+      params: (k: { orderId: string; line: number }) => [k.orderId, k.line],
+      open: "state <> 'locked'",
+      lock: "state = 'locked', updated_at = $NOW",
+      from: registrantFrom,
+      subject: (k) => `${k.orderId}:${k.line}`,
+    }),
     setUp(orderId, line, s, audit) {
       return update(
         `UPDATE registrants SET state = 'set-up', password_hash = $3, challenge_question = $4, challenge_answer_hash = $5, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'invited' RETURNING *`,

@@ -6,6 +6,7 @@
  * through, or when the link expires.
  */
 import { issueTicket, ticketValid } from '../domain/form-ticket.js';
+import { attempt, triesLeft } from './attempt-guard.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, pickupTokenHash } from '../domain/pickup-credentials.js';
 import { ACTIVATION_TTL_MS, PIN_ATTEMPTS, PURPOSE, holderName, notice, type EnrolmentDeps } from './enrolment-deps.js';
@@ -29,6 +30,8 @@ export interface DownloadRequest {
 
 const msg = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): PickupMessage => ({ kind: 'message', title, paragraphs, status, httpStatus });
 
+/** Every try left is being checked by other requests right now. */
+const BUSY = msg('Too many tries at once', ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], 429);
 const UNKNOWN = msg('This link is not valid', ['The address may be incomplete: mail programs sometimes break long links. Open the link from the mail again, or copy the whole address into the browser.'], 404);
 
 export function createPickupService(deps: EnrolmentDeps) {
@@ -67,19 +70,22 @@ export function createPickupService(deps: EnrolmentDeps) {
     async submitPin(token: string, pin: string): Promise<PinForm | DetailsForm | PickupMessage> {
       const o = await open(token);
       if ('kind' in o) return o;
-      const { pickup, e } = o;
+      const { e } = o;
       const clean = pin.replace(/[\s-]/g, '');
-      if (/^\d{8}$/.test(clean) && (await deps.hash.verify(clean, pickup.pinHash))) {
-        await deps.pickups.resetFailures(e.id);
-        return details(e);
-      }
-      const after = await deps.pickups.recordFailure(e.id, PIN_ATTEMPTS, { actor: 'web:pickup', action: 'pickup.wrong-pin', subject: e.id });
-      if (after.state === 'locked') {
-        await lock(e);
-        return (await open(token)) as PickupMessage;
-      }
-      const left = PIN_ATTEMPTS - after.failedAttempts;
-      return { kind: 'pin-form', error: `That PIN is not right. ${left} ${left === 1 ? 'try is' : 'tries are'} left before the link locks.`, attemptsLeft: left };
+      // take, then check: at most PIN_ATTEMPTS PINs are ever hashed, however many arrive at once
+      const r = await attempt({
+        counter: deps.pickups.attempts,
+        key: e.id,
+        limit: PIN_ATTEMPTS,
+        check: async (p) => /^\d{8}$/.test(clean) && (await deps.hash.verify(clean, p.pinHash)),
+        audit: { actor: 'web:pickup', action: 'pickup.wrong-pin', subject: e.id },
+        lockAudit: { actor: 'web:pickup', action: 'pickup.locked', subject: e.id, details: { why: `${PIN_ATTEMPTS} wrong PINs` } },
+      });
+      if (r.kind === 'right') return details(e);
+      if (r.kind === 'wrong' && !r.locked) return { kind: 'pin-form', error: `That PIN is not right. ${triesLeft(r.left)}`, attemptsLeft: r.left };
+      if (r.kind === 'wrong' && r.lockedNow) await lock(e);
+      const now = await open(token);
+      return 'kind' in now ? now : BUSY;
     },
 
     /** POST of the download form: the file, or the form again with what to fix. */
@@ -131,7 +137,7 @@ export function createPickupService(deps: EnrolmentDeps) {
 
   /** Five wrong PINs: the key is destroyed, support and the holder are told. */
   async function lock(e: EnrolmentRecord): Promise<void> {
-    const done = await deps.enrolments.transition(e.id, ['issued'], 'locked', { sealedKey: null }, { actor: 'web:pickup', action: 'enrolment.locked', subject: e.id, details: { why: `${PIN_ATTEMPTS} wrong PINs` } });
+    const done = await deps.enrolments.transition(e.id, ['issued'], 'locked', { sealedKey: null }, { actor: 'web:pickup', action: 'enrolment.key-destroyed', subject: e.id, details: { why: 'pickup link locked' } });
     if (!done) return;
     const support = (await deps.staff.list()).filter((s) => s.role === 'support');
     for (const s of support) await deps.mail.send('pickupLocked', notice(done, s.email, `locked:${s.email}`), { ref: e.id, holderEmail: e.email, serial: e.serial! });

@@ -7,6 +7,11 @@ import type { KeyType, NameAttribute } from '../domain/issuance-request.js';
 import type { StoredAuditRecord } from '../domain/audit-chain.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { RevocationReason } from '../domain/revocation.js';
+import type { AttemptCounter } from './ports/attempts.js';
+import type { AuditEntry } from './ports/audit.js';
+
+export type { AttemptCounter, GuardedRecord } from './ports/attempts.js';
+export type { AuditEntry } from './ports/audit.js';
 
 export interface Clock {
   now(): Date;
@@ -180,14 +185,6 @@ export interface CertificateRecord {
   readonly activationQueue: string | null;
   readonly reminded30At?: Date | null;
   readonly reminded7At?: Date | null;
-}
-
-/** One audit record; the store chains it to the previous one by SHA-256. */
-export interface AuditEntry {
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  readonly details?: Record<string, unknown>;
 }
 
 export interface SerialReservation {
@@ -590,10 +587,8 @@ export interface PickupStore {
   create(rec: Omit<PickupRecord, 'failedAttempts' | 'state' | 'createdAt' | 'finishedAt'>): Promise<PickupRecord>;
   byTokenHash(tokenHash: string): Promise<PickupRecord | null>;
   byEnrolment(enrolmentId: string): Promise<PickupRecord | null>;
-  /** Counts a wrong PIN; locks at `limit`. Returns the record as it now stands. */
-  recordFailure(enrolmentId: string, limit: number, audit: AuditEntry): Promise<PickupRecord>;
-  /** Resets the count after a right PIN. */
-  resetFailures(enrolmentId: string): Promise<void>;
+  /** The PIN's attempts (take, then check: workflow/attempt-guard.ts), by enrolment id. */
+  readonly attempts: AttemptCounter<string, PickupRecord>;
   /** open → collected/expired; false when it was no longer open. */
   finish(enrolmentId: string, state: 'collected' | 'expired', at: Date, audit: AuditEntry): Promise<boolean>;
   /** Open pickups whose time is up. */
@@ -913,9 +908,8 @@ export interface RegistrantStore {
   issuedByEmail(email: string): Promise<RegistrantRecord[]>;
   byInviteToken(hash: string): Promise<RegistrantRecord | null>;
   byCollectToken(hash: string): Promise<RegistrantRecord | null>;
-  /** Counts a wrong secret; locks at `limit`. */
-  recordFailure(orderId: string, line: number, limit: number, audit: AuditEntry): Promise<RegistrantRecord>;
-  resetFailures(orderId: string, line: number): Promise<void>;
+  /** Attempts at the registrant's secrets (shared password, password, challenge answer: one count). */
+  readonly attempts: AttemptCounter<{ orderId: string; line: number }, RegistrantRecord>;
   /** invited → set-up with the password and challenge; null when not invited any more. */
   setUp(orderId: string, line: number, s: { passwordHash: string; question: string; answerHash: string }, audit: AuditEntry): Promise<RegistrantRecord | null>;
   /** Stores the escrowed key once (a retry keeps the first). */
@@ -985,5 +979,6 @@ export interface RecoveryStore {
   byTokenHash(hash: string): Promise<RecoveryRecord | null>;
   /** A conditional state change (the first decision wins), audited. */
   transition(id: string, from: readonly RecoveryState[], to: RecoveryState, patch: { decidedBy?: string; tokenHash?: string; pinHash?: string }, audit: AuditEntry): Promise<RecoveryRecord | null>;
-  recordFailure(id: string, limit: number, audit: AuditEntry): Promise<RecoveryRecord>;
+  /** The recovery PIN's attempts, by recovery id. */
+  readonly attempts: AttemptCounter<string, RecoveryRecord>;
 }

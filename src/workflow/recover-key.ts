@@ -9,6 +9,7 @@
  * asked as a PKCS#12 through a link, its PIN in a separate mail. Every step is audited.
  */
 import { derivedRef } from '../domain/enrolment-ref.js';
+import { attempt, triesLeft } from './attempt-guard.js';
 import { issueTicket, ticketValid } from '../domain/form-ticket.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, pickupCredentials, pickupTokenHash } from '../domain/pickup-credentials.js';
@@ -24,6 +25,8 @@ export const RECOVERY_PURPOSE = 'recovery-approve';
 const APPROVAL_WINDOW_MS = 72 * 3_600_000;
 const PIN_ATTEMPTS = 5;
 const TICKET_TTL_MS = 15 * 60_000;
+/** Every try left is being checked by other requests right now. */
+const BUSY: RecoveryPage = { kind: 'message', title: 'Too many tries at once', paragraphs: ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], status: 'error', httpStatus: 429 };
 
 export interface RecoveryDeps extends RegistrantDeps {
   readonly recoveries: RecoveryStore;
@@ -138,11 +141,21 @@ export function createKeyRecovery(deps: RecoveryDeps) {
     async pin(token: string, pin: string): Promise<RecoveryPage> {
       const r = await open(token);
       if (isPage(r)) return r;
-      if (/^\d{8}$/.test(pin.trim()) && r.pinHash && (await deps.hash.verify(pin.trim(), r.pinHash))) {
-        return { kind: 'details', ticket: issueTicket(deps.linkSecret, 'recovery', [r.id], deps.clock.now(), TICKET_TTL_MS), details: await details(r), minLength: MIN_PKCS12_PASSWORD };
-      }
-      const after = await deps.recoveries.recordFailure(r.id, PIN_ATTEMPTS, { actor: 'web:recovery', action: 'recovery.wrong-pin', subject: r.id });
-      return after.state === 'locked' ? ((await open(token)) as RecoveryPage) : { kind: 'pin-form', error: `That PIN is not right. ${PIN_ATTEMPTS - after.failedAttempts} tries are left.` };
+      const clean = pin.replace(/[\s-]/g, '');
+      // take, then check: at most PIN_ATTEMPTS PINs are ever hashed, however many arrive at once
+      const a = await attempt({
+        counter: deps.recoveries.attempts,
+        key: r.id,
+        limit: PIN_ATTEMPTS,
+        check: async (now) => /^\d{8}$/.test(clean) && now.pinHash !== null && (await deps.hash.verify(clean, now.pinHash)),
+        audit: { actor: 'web:recovery', action: 'recovery.wrong-pin', subject: r.id },
+        lockAudit: { actor: 'web:recovery', action: 'recovery.locked', subject: r.id, details: { why: `${PIN_ATTEMPTS} wrong PINs` } },
+      });
+      if (a.kind === 'right') return { kind: 'details', ticket: issueTicket(deps.linkSecret, 'recovery', [r.id], deps.clock.now(), TICKET_TTL_MS), details: await details(r), minLength: MIN_PKCS12_PASSWORD };
+      if (a.kind === 'wrong' && !a.locked) return { kind: 'pin-form', error: `That PIN is not right. ${triesLeft(a.left)}` };
+      if (a.kind === 'wrong' && a.lockedNow) deps.log.warn({ recoveryId: r.id }, 'key recovery link locked after wrong PINs');
+      const now = await open(token);
+      return isPage(now) ? now : BUSY;
     },
     async download(token: string, form: { ticket: string; password: string; confirm: string; format: string }): Promise<RecoveryPage> {
       const r = await open(token);

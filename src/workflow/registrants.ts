@@ -15,6 +15,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { issueTicket, ticketValid } from '../domain/form-ticket.js';
 import { MailcaError } from '../domain/errors.js';
+import { attempt, triesLeft, type AttemptResult } from './attempt-guard.js';
 import { checkFilePassword } from '../domain/password-policy.js';
 import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pickup-credentials.js';
 import type { CaWorkflow } from './ca-workflow.js';
@@ -103,9 +104,26 @@ export type RegistrantPage =
   | { readonly kind: 'forgot-form'; readonly ticket: string; readonly question: string; readonly error?: string; readonly minLength: number }
   | { readonly kind: 'file'; readonly filename: string; readonly contentType: string; readonly body: Buffer; readonly done: () => Promise<void> };
 
-const message = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): RegistrantPage => ({ kind: 'message', title, paragraphs, status, httpStatus });
+type LinkMessage = Extract<RegistrantPage, { kind: 'message' }>;
+const message = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): LinkMessage => ({ kind: 'message', title, paragraphs, status, httpStatus });
 const UNKNOWN = message('This link is not valid', ['The address may be incomplete: open the link from the mail again, or copy the whole address into the browser.'], 404);
-const LOCKED = message('This link is locked', [`It was locked after ${REGISTRANT_ATTEMPTS} wrong tries, to protect your certificate. Ask the person who ordered it at your organisation to contact us.`], 423);
+export const LOCKED = message('This link is locked', [`It was locked after ${REGISTRANT_ATTEMPTS} wrong tries, to protect your certificate. Ask the person who ordered it at your organisation to contact us.`], 423);
+/** Every try left is being checked by other requests right now. */
+export const BUSY = message('Too many tries at once', ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], 429);
+
+/**
+ * The page for a try that was not right: the form again with how many tries are left,
+ * or why no try could be made (locked, or every try left in flight).
+ */
+export async function refusal<P>(
+  deps: Pick<RegistrantDeps, 'registrants'>,
+  r: { orderId: string; line: number },
+  a: Exclude<AttemptResult<RegistrantRecord>, { kind: 'right' }>,
+  again: (left: string) => P | Promise<P>,
+): Promise<P | LinkMessage> {
+  if (a.kind === 'wrong') return a.locked ? LOCKED : again(triesLeft(a.left));
+  return (await deps.registrants.get(r.orderId, r.line))?.state === 'locked' ? LOCKED : BUSY;
+}
 
 function equalSecret(a: string, b: string): boolean {
   const x = Buffer.from(a.normalize('NFC'), 'utf8');
@@ -150,12 +168,19 @@ export function createRegistrants(deps: RegistrantDeps) {
 
   const isPage = (x: RegistrantRecord | RegistrantPage): x is RegistrantPage => 'kind' in x;
 
-  async function wrong(r: RegistrantRecord, what: string): Promise<string | null> {
-    const after = await deps.registrants.recordFailure(r.orderId, r.line, REGISTRANT_ATTEMPTS, { actor: 'web:smime', action: 'registrant.wrong-secret', subject: `${r.orderId}:${r.line}`, details: { what } });
-    if (after.state === 'locked') return null;
-    const left = REGISTRANT_ATTEMPTS - after.failedAttempts;
-    return `${left} ${left === 1 ? 'try is' : 'tries are'} left before the link locks.`;
-  }
+  /**
+   * One try at a registrant's secret (shared password, password, challenge answer: one
+   * count per registrant), taken before `check` runs (workflow/attempt-guard.ts).
+   */
+  const guarded = (r: RegistrantRecord, what: string, actor: string, check: (now: RegistrantRecord) => Promise<boolean> | boolean) =>
+    attempt({
+      counter: deps.registrants.attempts,
+      key: { orderId: r.orderId, line: r.line },
+      limit: REGISTRANT_ATTEMPTS,
+      check,
+      audit: { actor, action: 'registrant.wrong-secret', subject: `${r.orderId}:${r.line}`, details: { what } },
+      lockAudit: { actor, action: 'registrant.locked', subject: `${r.orderId}:${r.line}`, details: { why: `${REGISTRANT_ATTEMPTS} wrong tries` } },
+    });
 
   async function details(r: RegistrantRecord): Promise<CertificateSummary> {
     const cert = (await deps.issuing.certificate(r.serial!))!;
@@ -212,13 +237,16 @@ export function createRegistrants(deps: RegistrantDeps) {
       const r = await byInvite(token);
       if (isPage(r)) return r;
       const { order, row } = await rowOf(r);
-      const shared = deps.vault.open(row.sealedSharedPassword, sharedPasswordContext(order.inboundId, row.sheetRow)).toString('utf8');
-      const ok = email.trim().toLowerCase() === r.email && equalSecret(sharedPassword, shared);
-      if (!ok) {
-        const left = await wrong(r, 'shared password');
-        return left === null ? LOCKED : { kind: 'verify-form', error: `The Registrant Email or the shared password is not right. ${left}` };
-      }
-      await deps.registrants.resetFailures(r.orderId, r.line);
+      const a = await guarded(r, 'shared password', 'web:smime', (now) => {
+        if (email.trim().toLowerCase() !== now.email) return false;
+        const shared = deps.vault.open(row.sealedSharedPassword, sharedPasswordContext(order.inboundId, row.sheetRow));
+        try {
+          return equalSecret(sharedPassword, shared.toString('utf8'));
+        } finally {
+          shared.fill(0);
+        }
+      });
+      if (a.kind !== 'right') return refusal(deps, r, a, (left) => ({ kind: 'verify-form', error: `The Registrant Email or the shared password is not right. ${left}` }));
       return { kind: 'setup-form', ticket: ticket('setup', r), minLength: MIN_PKCS12_PASSWORD };
     },
 
@@ -249,17 +277,15 @@ export function createRegistrants(deps: RegistrantDeps) {
     async download(token: string, form: { email: string; password: string; format: string }): Promise<RegistrantPage> {
       const r = await byCollect(token);
       if (isPage(r)) return r;
-      const ok = form.email.trim().toLowerCase() === r.email && r.passwordHash !== null && (await deps.hash.verify(form.password, r.passwordHash));
-      if (!ok) {
-        const left = await wrong(r, 'password');
-        return left === null ? LOCKED : { kind: 'collect-form', details: await details(r), error: `The mail address or the password is not right. ${left}` };
-      }
-      await deps.registrants.resetFailures(r.orderId, r.line);
+      const a = await guarded(r, 'password', 'web:collect', async (now) => form.email.trim().toLowerCase() === now.email && now.passwordHash !== null && (await deps.hash.verify(form.password, now.passwordHash)));
+      if (a.kind !== 'right') return refusal(deps, r, a, async (left) => ({ kind: 'collect-form', details: await details(r), error: `The mail address or the password is not right. ${left}` }));
+      // the key comes from the record the right password released, read as the attempt was given back
+      const released = a.record;
       const { row } = await rowOf(r);
-      const cert = (await deps.issuing.certificate(r.serial!))!;
+      const cert = (await deps.issuing.certificate(released.serial!))!;
       const { root, issuing } = await deps.issuing.caCertificates();
       const format: Pkcs12Format = form.format === 'compat' ? 'compat' : 'modern';
-      const pkcs8 = deps.vault.open(r.sealedKey!, escrowContext(r.orderId, r.line));
+      const pkcs8 = deps.vault.open(released.sealedKey!, escrowContext(r.orderId, r.line));
       try {
         const body = deps.issuing.pkcs12({ pkcs8, certDer: cert.certDer!, chain: [issuing, root] }, format, form.password, `${row.firstName} ${row.lastName}`);
         return {
@@ -278,10 +304,8 @@ export function createRegistrants(deps: RegistrantDeps) {
     async forgot(token: string, email: string): Promise<RegistrantPage> {
       const r = await byCollect(token);
       if (isPage(r)) return r;
-      if (email.trim().toLowerCase() !== r.email) {
-        const left = await wrong(r, 'email');
-        return left === null ? LOCKED : { kind: 'collect-form', details: await details(r), error: `That is not the mail address this link is for. ${left}` };
-      }
+      const a = await guarded(r, 'email', 'web:collect', (now) => email.trim().toLowerCase() === now.email);
+      if (a.kind !== 'right') return refusal(deps, r, a, async (left) => ({ kind: 'collect-form', details: await details(r), error: `That is not the mail address this link is for. ${left}` }));
       return { kind: 'forgot-form', ticket: ticket('forgot', r), question: r.challengeQuestion ?? '', minLength: MIN_PKCS12_PASSWORD };
     },
 
@@ -291,10 +315,8 @@ export function createRegistrants(deps: RegistrantDeps) {
       if (isPage(r)) return r;
       if (!ticketOk('forgot', r, form.ticket)) return { kind: 'collect-form', details: await details(r), error: 'Please start again: the page was open too long.' };
       const again = (error: string): RegistrantPage => ({ kind: 'forgot-form', ticket: ticket('forgot', r), question: r.challengeQuestion ?? '', minLength: MIN_PKCS12_PASSWORD, error });
-      if (!r.challengeAnswerHash || !(await deps.hash.verify(normaliseAnswer(form.answer), r.challengeAnswerHash))) {
-        const left = await wrong(r, 'challenge answer');
-        return left === null ? LOCKED : again(`That is not the answer you gave. ${left}`);
-      }
+      const a = await guarded(r, 'challenge answer', 'web:collect', async (now) => now.challengeAnswerHash !== null && (await deps.hash.verify(normaliseAnswer(form.answer), now.challengeAnswerHash)));
+      if (a.kind !== 'right') return refusal(deps, r, a, async (left) => again(`That is not the answer you gave. ${left}`));
       const { row } = await rowOf(r);
       const problem = checkFilePassword(form.password, { confirm: form.confirm, minLength: MIN_PKCS12_PASSWORD, personal: [row.firstName, row.lastName, row.email] });
       if (problem) return again(problem);

@@ -24,7 +24,8 @@ import { PICKUP_TOKEN_PATTERN, linkToken, pickupTokenHash } from '../domain/pick
 import { SUBSCRIBER_REASONS, type RevocationReason } from '../domain/revocation.js';
 import type { CaWorkflow } from './ca-workflow.js';
 import { certificateStatus } from './certificate-status.js';
-import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, REGISTRANT_PURPOSE, issueForEscrowedKey, normaliseAnswer, orderRowOf, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
+import { attempt } from './attempt-guard.js';
+import { MAX_VALIDITY_DAYS, REGISTRANT_ATTEMPTS, refusal, REGISTRANT_PURPOSE, issueForEscrowedKey, normaliseAnswer, orderRowOf, registrantSubject, sendReadyMail, type RegistrantDeps } from './registrants.js';
 import type { CertificateRecord, CertificateSummary, RegistrantRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
 import { XLSX_TYPE } from './submit-order.js';
@@ -237,16 +238,18 @@ export function createSubscriptions(deps: SubscriptionDeps) {
     async revoke(token: string, input: { email: string; answer: string; reason: string }): Promise<RevokePage> {
       const r = await byRevokeLink(token);
       if (isPage(r)) return r;
-      const ok = input.email.trim().toLowerCase() === r.email && r.challengeAnswerHash !== null && (await deps.hash.verify(normaliseAnswer(input.answer), r.challengeAnswerHash));
-      if (!ok) {
-        const after = await deps.registrants.recordFailure(r.orderId, r.line, REGISTRANT_ATTEMPTS, { actor: 'web:revoke', action: 'registrant.wrong-secret', subject: rowId(r), details: { what: 'challenge answer' } });
-        if (after.state === 'locked') return (await byRevokeLink(token)) as RevokePage;
-        const left = REGISTRANT_ATTEMPTS - after.failedAttempts;
-        return form(r, `The Registrant Email or the challenge answer is not right. Nothing was changed. ${left} ${left === 1 ? 'try is' : 'tries are'} left before the link locks.`);
-      }
       const chosen = SUBSCRIBER_REASONS.find((x) => x.reason === input.reason);
       if (!chosen) return form(r, 'Choose why the certificate should be revoked. Nothing was changed.');
-      await deps.registrants.resetFailures(r.orderId, r.line);
+      // take, then check (workflow/attempt-guard.ts): the challenge answer shares the registrant's five tries
+      const a = await attempt({
+        counter: deps.registrants.attempts,
+        key: { orderId: r.orderId, line: r.line },
+        limit: REGISTRANT_ATTEMPTS,
+        check: async (now) => input.email.trim().toLowerCase() === now.email && now.challengeAnswerHash !== null && (await deps.hash.verify(normaliseAnswer(input.answer), now.challengeAnswerHash)),
+        audit: { actor: 'web:revoke', action: 'registrant.wrong-secret', subject: rowId(r), details: { what: 'challenge answer' } },
+        lockAudit: { actor: 'web:revoke', action: 'registrant.locked', subject: rowId(r), details: { why: `${REGISTRANT_ATTEMPTS} wrong tries` } },
+      });
+      if (a.kind !== 'right') return refusal(deps, r, a, (left) => form(r, `The Registrant Email or the challenge answer is not right. Nothing was changed. ${left}`));
       // Step 1: every live certificate (a subscription's certificates share the key), each CRL reissued at once
       const revoked = await revokeRegistrantCertificates(deps, r, chosen.reason, `web:revoke:${r.email}`);
       // Step 2: no link and no further certificate for this registrant

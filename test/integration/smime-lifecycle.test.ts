@@ -20,10 +20,11 @@ import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { launchChromium } from '../helpers/browser.js';
 import { run } from '../helpers/exec.js';
-import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
-import { XLSX, fill, withAttachment } from '../helpers/order-mail.js';
+import { PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { XLSX } from '../helpers/order-mail.js';
 import { peersPresent } from '../helpers/peers.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
+import { collectUrl, field, newMail as newMailOf, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
 
 const DAY = 86_400_000;
 const OFFICE = `office@${PEOPLE}`;
@@ -51,10 +52,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
     await h?.stop();
   }, 60_000);
 
-  /** Mail to `to` that arrived after `before` of theirs, once every queue is idle. */
-  async function newMail(to: string, before: number, subject: RegExp): Promise<CaughtMail[]> {
-    return (await h.settled(to)).slice(before).filter((m) => subject.test(m.parsed.subject ?? ''));
-  }
+  const newMail = (to: string, before: number, subject: RegExp): Promise<CaughtMail[]> => newMailOf(h, to, before, subject);
   const count = async (to: string): Promise<number> => (await h.settled(to)).length;
   const housekeeping = (() => {
     let n = 0;
@@ -65,49 +63,14 @@ describe.skipIf(!peersPresent('redis-server', 'openssl', 'chromium')).each(BACKE
   })();
 
   /** An order placed by the requester and approved by the contact, by mail; returns its ref. */
-  async function order(rows: string[][], duration: '1 year' | '3 years', form?: Buffer): Promise<string> {
-    let before = await count(OFFICE);
-    if (!form) {
-      await h.send({ from: OFFICE, to: `smime@${DOMAIN}`, subject: 'Order form please', body: 'Hello' });
-      const formMail = (await newMail(OFFICE, before, /form/i))[0]!;
-      form = formMail.parsed.attachments.find((a) => a.contentType === XLSX)!.content;
-    }
-    const upload = rows.length > 0 ? await fill(form, rows, { type: 'mailbox', duration }) : form;
-    const messageId = `<order-${Date.now()}-${Math.random().toString(36).slice(2)}@${PEOPLE}>`;
-    before = await count(OFFICE);
-    await h.sendRaw(withAttachment({ from: OFFICE, to: `smime@${DOMAIN}`, subject: 'Our order', body: 'Attached.', file: upload, filename: 'order.xlsx', messageId }), { from: OFFICE, to: `smime@${DOMAIN}` });
-    const summary = (await h.settled(OFFICE)).slice(before).find((m) => m.parsed.inReplyTo === messageId);
-    expect(summary, 'the upload is answered with a summary').toBeDefined();
-    expect(summary!.parsed.text, 'the order has no problems').not.toMatch(/Row \d+,/);
-    const ref = /O-[A-Z2-7]{10}/.exec(summary!.parsed.subject!)![0];
-    const asked = await count(HEAD);
-    await h.replyTo(summary!, OFFICE, 'CONFIRM');
-    const ask = (await newMail(HEAD, asked, new RegExp(ref)))[0]!;
-    await h.replyTo(ask, HEAD, 'APPROVE ALL');
-    await h.settled();
-    return ref;
-  }
-
-  const field = (html: string, name: string): string => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
-  const post = (url: string, form: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
-
-  /** The registrant sets up over plain HTTP (the same forms Chromium fills in journey-b.test.ts); returns the ready mail. */
-  async function setUp(email: string, shared: string, password: string, answer: string): Promise<CaughtMail> {
-    const invite = await h.mailTo(email, /S\/MIME certificate from/i);
-    const url = /http:\/\/127\.0\.0\.1:\d+\/smime\/[a-z2-7]{26}/.exec(invite.parsed.text!)![0];
-    const csrf = field(await (await fetch(url)).text(), 'csrf');
-    const setupPage = await (await post(url, { csrf, email, shared })).text();
-    const done = await post(`${url}/setup`, { csrf, ticket: field(setupPage, 'ticket'), password, confirm: password, question: 'Name of my first pet?', answer });
-    expect(await done.text()).toMatch(/we will mail you/i);
-    return h.mailTo(email, /ready to collect/i, 60_000);
-  }
+  const order = (rows: string[][], duration: '1 year' | '3 years', form?: Buffer): Promise<string> => placeOrder(h, { requester: OFFICE, contact: HEAD, rows, duration, ...(form ? { form } : {}) });
+  const setUp = (email: string, shared: string, password: string, answer: string): Promise<CaughtMail> => setUpRegistrant(h, email, shared, password, answer);
 
   /** Downloads the PKCS#12 from a collection link with the registrant's password. */
   async function collect(url: string, email: string, password: string): Promise<Response> {
     const csrf = field(await (await fetch(url)).text(), 'csrf');
     return post(url, { csrf, email, password, format: 'modern' });
   }
-  const collectUrl = (m: CaughtMail): string => /http:\/\/127\.0\.0\.1:\d+\/collect\/[a-z2-7]{26}/.exec(m.parsed.text!)![0];
   const spki = (der: Buffer): string => new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
   const api = (serial: string) => fetch(`${base()}/api/certificates/${serial}`).then((r) => r.json() as Promise<{ status: string }>);
 
