@@ -253,7 +253,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
             try {
               await intake.process(p.inboundId);
             } catch (err) {
-              if (ctx.final) await intake.fail(p.inboundId, 'INTAKE.FAILED');
+              // a permanent error is not retried (queues.ts): the message is finished now, or
+              // every restart would queue it again
+              if (ctx.final || (isMailcaError(err) && err.permanent)) await intake.fail(p.inboundId, 'INTAKE.FAILED');
               throw err;
             }
           },

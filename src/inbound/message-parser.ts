@@ -4,10 +4,18 @@
  * relay adds (RFC 5321 4.4: Received, Return-Path; and Delivered-To, X-Original-To,
  * Authentication-Results, ARC-*), so the same message delivered twice by different
  * routes hashes the same.
+ *
+ * A message that crosses a limit of src/domain/mime-limits.ts is refused before
+ * mailparser sees it, and any error of mailparser's is refused the same way: both are
+ * UnreadableMessageError (permanent). mailparser gets the same part limit as a backstop,
+ * so whichever notices first, the same message fails on every run.
  */
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject } from 'mailparser';
-import type { MessageParser, ParsedMessage } from '../workflow/ports.js';
+import { simpleParser, type AddressObject, type SimpleParserOptions } from 'mailparser';
+import { readHeaderBlock } from '../domain/header-block.js';
+import { parseAddressList } from '../domain/mail-address.js';
+import { MAX_HEADER_BYTES, MAX_MIME_PARTS, UnreadableMessageError, checkMimeStructure, type UnreadableReason } from '../domain/mime-limits.js';
+import type { MessageHead, MessageParser, ParsedMessage } from '../workflow/ports.js';
 
 const TRACE = /^(received|return-path|delivered-to|x-original-to|authentication-results|arc-[a-z-]+|x-received|received-spf):/i;
 
@@ -38,10 +46,55 @@ export function contentHash(raw: Buffer): string {
 const addressesOf = (a: AddressObject | AddressObject[] | undefined): string[] =>
   (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value).flatMap((v) => (v.address ? [v.address.toLowerCase()] : []));
 
+/**
+ * mailparser's own limits, set rather than left to its defaults so that a new version of
+ * it cannot change which mail is readable: `maxChildNodes` and `maxHeadSize` are read by
+ * its MIME splitter (@zone-eu/mailsplit), which takes mailparser's options as they are.
+ */
+const PARSER_OPTIONS: SimpleParserOptions & { readonly maxChildNodes: number; readonly maxHeadSize: number } = {
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  maxChildNodes: MAX_MIME_PARTS,
+  maxHeadSize: MAX_HEADER_BYTES,
+};
+
+/** Which limit a mailparser error stands for: its splitter tags size limits EMAXLEN. */
+function reasonOf(err: unknown): UnreadableReason {
+  if ((err as { code?: unknown } | null)?.code !== 'EMAXLEN') return 'malformed';
+  const text = err instanceof Error ? err.message : '';
+  if (/child nodes/i.test(text)) return 'too-many-parts';
+  if (/header/i.test(text)) return 'header-too-large';
+  return 'malformed';
+}
+
+/** The header-only read (src/domain/header-block.ts) of a message the parser refused. */
+export function peekMessage(raw: Buffer): MessageHead {
+  const { headers } = readHeaderBlock(raw);
+  const first = (name: string): string | null => headers.get(name)?.[0] ?? null;
+  const messageId = first('message-id');
+  return {
+    messageId: messageId === null ? null : (/<[^<>\s]+>/.exec(messageId)?.[0] ?? null),
+    from: (headers.get('from') ?? []).flatMap(parseAddressList).map((a) => a.toLowerCase()),
+    headers,
+    contentHash: contentHash(raw),
+  };
+}
+
 export function createMessageParser(opts: { maxAttachmentBytes?: number } = {}): MessageParser {
   return {
+    peek: peekMessage,
+
     async parse(raw): Promise<ParsedMessage> {
-      const m = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+      const breach = checkMimeStructure(raw);
+      if (breach) throw new UnreadableMessageError(breach.reason, breach.detail);
+      let m;
+      try {
+        m = await simpleParser(raw, PARSER_OPTIONS);
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        throw new UnreadableMessageError(reasonOf(err), `the mail parser gave up on it (${text})`, err);
+      }
       const headers = new Map<string, string[]>();
       for (const { key, line } of m.headerLines) {
         const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();

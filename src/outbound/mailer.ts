@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { base32Lower } from '../domain/base32.js';
 import { MailcaError } from '../domain/errors.js';
 import { parseAddress, replyAddress, verpAddress } from '../domain/mail-address.js';
+import type { UnreadableReason } from '../domain/mime-limits.js';
 import type { Clock, EnrolmentMailer, EnrolmentMailParams, JobQueue, OrderMailer, OrderMailParams, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
 import { createComposer, type DkimConfig } from './compose.js';
 
@@ -25,6 +26,7 @@ export interface MailTemplates {
   help(site: MailSiteInfo): RenderedMail;
   replyRefused(params: MailSiteInfo & { readonly why: ReplyRefusal }): RenderedMail;
   serviceUnavailable(params: MailSiteInfo & { readonly address: string }): RenderedMail;
+  unreadable(params: MailSiteInfo & { readonly reason: UnreadableReason }): RenderedMail;
 }
 
 export interface MailerDeps {
@@ -123,6 +125,7 @@ export function createMailer(deps: MailerDeps): Mailer {
     help: (ctx) => out.queue({ kind: 'help', ctx, mail: deps.templates.help(site) }),
     replyRefused: (ctx, why) => out.queue({ kind: 'reply-refused', ctx, mail: deps.templates.replyRefused({ ...site, why }) }),
     serviceUnavailable: (ctx, address) => out.queue({ kind: 'service-unavailable', ctx, mail: deps.templates.serviceUnavailable({ ...site, address }) }),
+    unreadable: (ctx, reason) => out.queue({ kind: 'unreadable', ctx, mail: deps.templates.unreadable({ ...site, reason }) }),
   };
 }
 

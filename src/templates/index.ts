@@ -1,6 +1,7 @@
 export { renderHelp, type HelpParams } from './help.js';
 export { renderReplyRefused, REPLY_REFUSALS, type RefusalReason, type ReplyRefusedParams } from './reply-refused.js';
 export { renderServiceUnavailable, type ServiceUnavailableParams } from './service-unavailable.js';
+export { renderMailUnreadable, UNREADABLE_WORDS, type MailUnreadableParams } from './mail-unreadable.js';
 export { escapeHtml, type MailSite } from './layout.js';
 export { journeyATemplates } from './journey-a.js';
 export { journeyBTemplates } from './journey-b.js';
@@ -10,11 +11,12 @@ export type { RenderedMail } from './rendered-mail.js';
 import { renderHelp } from './help.js';
 import { renderReplyRefused } from './reply-refused.js';
 import { renderServiceUnavailable } from './service-unavailable.js';
+import { renderMailUnreadable } from './mail-unreadable.js';
 
 /**
  * Every template by intent, for the mailer (src/outbound may not import templates: main.ts
  * hands it this set).
  */
 export function createMailTemplates() {
-  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable } as const;
+  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable } as const;
 }

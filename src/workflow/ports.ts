@@ -7,6 +7,7 @@ import type { KeyType, NameAttribute } from '../domain/issuance-request.js';
 import type { StoredAuditRecord } from '../domain/audit-chain.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { RevocationReason } from '../domain/revocation.js';
+import type { UnreadableReason } from '../domain/mime-limits.js';
 import type { AttemptCounter } from './ports/attempts.js';
 import type { AuditEntry } from './ports/audit.js';
 
@@ -399,6 +400,8 @@ export interface Mailer {
   replyRefused(ctx: ReplyContext, why: ReplyRefusal): Promise<string>;
   /** `enrol@` or `smime@` while that journey is not enabled on this instance. */
   serviceUnavailable(ctx: ReplyContext, address: string): Promise<string>;
+  /** A mail that could not be read (src/domain/mime-limits.ts): what to send instead. */
+  unreadable(ctx: ReplyContext, reason: UnreadableReason): Promise<string>;
 }
 
 /** Where the IMAP poller got to in a mailbox (RFC 3501 UIDVALIDITY and the last UID taken). */
@@ -438,8 +441,22 @@ export interface ParsedMessage {
   readonly contentHash: string;
 }
 
+/** What can be read of a message without the full parser: its top-level header block. */
+export interface MessageHead {
+  readonly messageId: string | null;
+  readonly from: readonly string[];
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly contentHash: string;
+}
+
 export interface MessageParser {
+  /**
+   * Rejects with UnreadableMessageError (src/domain/mime-limits.ts, permanent) when the
+   * message crosses a MIME limit or the parser gives up on it.
+   */
   parse(raw: Buffer): Promise<ParsedMessage>;
+  /** The header-only read of a message parse() refused: bounded, never throws. */
+  peek(raw: Buffer): MessageHead;
 }
 
 export type AuthVerdict = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'neutral' | 'softfail' | 'policy';

@@ -9,6 +9,7 @@ import { classifyAutomatic } from '../domain/automatic-mail.js';
 import { MailcaError } from '../domain/errors.js';
 import { decideIntake, type IntakeDecision } from '../domain/intake-rules.js';
 import { classifyRecipient } from '../domain/mail-address.js';
+import { UnreadableMessageError, type UnreadableReason } from '../domain/mime-limits.js';
 import { firstCommandLine, parseCommand } from '../domain/reply-command.js';
 import type { AuthResult, InboundRecord, InboundStore, KeyVault, MailAuthenticator, Mailer, MessageParser, ParsedMessage, ReplyBudget, ReplyContext } from './ports.js';
 import type { ReplyHandler, ReplyTokens } from './reply-tokens.js';
@@ -37,9 +38,12 @@ export interface IntakeDeps {
 }
 
 export interface IntakeResult {
-  readonly state: 'processed' | 'dropped' | 'duplicate' | 'skipped';
+  readonly state: 'processed' | 'dropped' | 'duplicate' | 'skipped' | 'failed';
   readonly reason: string;
 }
+
+/** The reason kept with a message the parser refused (stable: operators query it). */
+export const UNREADABLE = 'INTAKE.UNREADABLE';
 
 const FINISHED = new Set<InboundRecord['state']>(['processed', 'dropped', 'duplicate', 'failed']);
 
@@ -61,7 +65,14 @@ export function createIntake(deps: IntakeDeps) {
     if (!rec) throw new MailcaError({ code: 'INTAKE.UNKNOWN', message: `Inbound message ${inboundId} is not stored.`, hint: 'Nothing to do; the job is dropped.' });
     if (FINISHED.has(rec.state)) return { state: 'skipped', reason: rec.state };
     const raw = deps.vault.open(rec.sealedRaw, `inbound:${inboundId}`);
-    const message = await deps.parser.parse(raw);
+    let message: ParsedMessage;
+    try {
+      message = await deps.parser.parse(raw);
+    } catch (err) {
+      // Parsing is work on stored bytes alone: what fails once fails on every attempt, so
+      // whatever the parser threw, the outcome is permanent (never retried, never queued again).
+      return unreadable(rec, raw, err);
+    }
 
     // Step 2: the same message delivered twice is processed once
     const { duplicateOf } = await deps.inbound.claim(inboundId, {
@@ -162,6 +173,54 @@ export function createIntake(deps: IntakeDeps) {
     }
     await handler.handle({ token: check.token, command, from: message.from[0]!, inboundId, reply: reply('decision') });
     return `REPLY.${command.verb}`;
+  }
+
+  /**
+   * A message the parser refused (src/domain/mime-limits.ts): claimed like any other, so
+   * the same mail delivered twice is answered once; decided by the same loop rules, from
+   * the envelope and a header-only read; answered once with what to send instead; and
+   * finished as `failed` with INTAKE.UNREADABLE, so that nothing runs it again.
+   */
+  async function unreadable(rec: InboundRecord, raw: Buffer, err: unknown): Promise<IntakeResult> {
+    const inboundId = rec.id;
+    const why: UnreadableReason = err instanceof UnreadableMessageError ? err.reason : 'malformed';
+    const head = deps.parser.peek(raw);
+
+    // Step U1: the same message delivered twice is answered once
+    const { duplicateOf } = await deps.inbound.claim(inboundId, { messageId: head.messageId, contentHash: head.contentHash, from: head.from[0] ?? null, subject: null });
+    if (duplicateOf) {
+      log.info({ inboundId, duplicateOf }, 'duplicate of an unreadable message ignored');
+      return { state: 'duplicate', reason: 'INTAKE.DUPLICATE' };
+    }
+
+    // Step U2: the loop rules (no answer to machines, capped replies per sender)
+    const sender = head.from.length === 1 ? head.from[0]! : null;
+    const decision = decideIntake({
+      recipient: routeOf(rec.envelope.rcptTo, deps.mailDomain),
+      automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: head.headers }, { mailDomain: deps.mailDomain }),
+      fromAddresses: head.from,
+      repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
+      replyCap: deps.replyCap,
+    });
+
+    // Step U3: answer once (the reply's id derives from the inbound id), or not at all
+    let answer: string;
+    if (decision.action === 'drop') answer = decision.reason;
+    else if (decision.action === 'bounce') {
+      await deps.onBounce?.(decision.outboundId, inboundId);
+      answer = 'INTAKE.BOUNCE';
+    } else {
+      const to = head.from[0]!;
+      await deps.mailer.unreadable({ to, inReplyTo: head.messageId, references: head.messageId ? [head.messageId] : [], subject: null, key: `${inboundId}:unreadable` }, why);
+      await deps.budget.take(to);
+      answer = 'answered';
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    log.warn({ inboundId, reason: UNREADABLE, why, answer, err: { message: detail } }, 'message could not be read');
+
+    // Step U4: finished for good
+    await deps.inbound.finish(inboundId, 'failed', UNREADABLE);
+    return { state: 'failed', reason: UNREADABLE };
   }
 
   /** Marks a message failed after its last attempt, so the operator sees it. */
