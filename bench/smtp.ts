@@ -680,7 +680,8 @@ async function startMailca(key: 'mailca' | 'mailca-pg', databaseUrl: string | un
   const dataDir = mkdtempSync(join(os.tmpdir(), 'mailca-bench-smtp-'));
   onCleanup(`mailca data directory ${dataDir}`, async () => rmSync(dataDir, { recursive: true, force: true }));
   const config = envToConfig({
-    values: { MAILCA_DATA_DIR: dataDir, MAILCA_MAIL_DOMAIN: MAIL_DOMAIN, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+    // smtp-source's 200 sessions all come from 127.0.0.1: no per-address session limit here
+    values: { MAILCA_DATA_DIR: dataDir, MAILCA_MAIL_DOMAIN: MAIL_DOMAIN, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), LOG_LEVEL: 'warn', SMTP_MAX_CLIENTS_PER_ADDRESS: '0', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
     sources: {},
     problems: [],
   });

@@ -28,6 +28,8 @@ import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.j
 import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js';
 import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
 import { createReplyBudget } from './jobs/reply-budget.js';
+import { createRequestLimits } from './jobs/request-limits.js';
+import { clientAddressOf } from './http/rate-limit.js';
 import type { Logger } from './log.js';
 import { createEnrolmentMailer, createOrderMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
 import { createSpool } from './store/index.js';
@@ -350,6 +352,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         name: config.mailDomain,
         maxMessageBytes: config.maxMessageBytes,
         maxClients: config.smtpMaxClients,
+        maxClientsPerAddress: config.smtpMaxClientsPerAddress,
         acceptsRecipient: (a) => classifyRecipient(a, config.mailDomain) !== null,
         receive,
         log: log.child({ subsystem: 'smtp' }),
@@ -384,7 +387,18 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       }));
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
-      const http: HttpServer = createHttpServer({ host: config.httpHost, port: config.httpPort, routes, log: log.child({ subsystem: 'http' }) });
+      // abuse limits on every POST, counted in Redis so that all web processes share them
+      const limits = createRequestLimits({ redis, prefix: config.bullmqPrefix, perTokenPerMinute: config.webLimits.perToken, perAddressPerMinute: config.webLimits.perAddress, log: log.child({ subsystem: 'http' }) });
+      const http: HttpServer = createHttpServer({
+        host: config.httpHost,
+        port: config.httpPort,
+        routes,
+        log: log.child({ subsystem: 'http' }),
+        limits,
+        clientAddress: clientAddressOf(config.trustProxy),
+        maxConnections: config.httpMaxConnections,
+        headersTimeoutMs: config.httpHeadersTimeoutMs,
+      });
       httpPort = (await http.start()).port;
       cleanups.push(() => http.stop());
     }

@@ -2,6 +2,7 @@
  * Turns the raw environment into a checked configuration (zod), listing every problem
  * at once, cross-field rules included.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MailcaError } from '../domain/errors.js';
@@ -24,6 +25,16 @@ export interface Config {
   readonly smtpHost: string;
   readonly httpHost: string;
   readonly smtpMaxClients: number;
+  /** Concurrent SMTP sessions from one client address (IPv6: one /64); 0 = no such limit. */
+  readonly smtpMaxClientsPerAddress: number;
+  /** Web POSTs per minute per link token and per client address, counted in Redis; 0 = off. */
+  readonly webLimits: { readonly perToken: number; readonly perAddress: number };
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; empty = trust none. */
+  readonly trustProxy: readonly string[];
+  /** Open web connections at most; when full, the longest-idle one without a request in progress makes room. */
+  readonly httpMaxConnections: number;
+  /** A web request's headers, and the whole request, must arrive within this time. */
+  readonly httpHeadersTimeoutMs: number;
   readonly maxMessageBytes: number;
   readonly smtpTls: { readonly keyFile: string; readonly certFile: string } | undefined;
   /** REDIS_URL; undefined = a redis-server mailca starts under the data directory. */
@@ -68,6 +79,25 @@ const bool = (name: string) =>
 const positiveInt = (name: string, dflt: number, max: number) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`).default(dflt);
 
+/** A count where 0 turns the limit off. */
+const limit = (name: string, dflt: number, max: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 (off) or more`).max(max, `${name} must be at most ${max}`).default(dflt);
+
+/** One address or CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const addressList = (name: string) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean))
+    .refine((list) => list.every(isAddressOrRange), `${name} must be a comma-separated list of IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8`);
+
 const schema = z.object({
   MAILCA_ENV: z.enum(['development', 'production', 'test'], { error: 'MAILCA_ENV must be development, production or test' }).optional(),
   NODE_ENV: z.string().optional(),
@@ -83,6 +113,17 @@ const schema = z.object({
   SMTP_HOST: z.string().default('0.0.0.0'),
   HTTP_HOST: z.string().default('0.0.0.0'),
   SMTP_MAX_CLIENTS: positiveInt('SMTP_MAX_CLIENTS', 500, 100_000),
+  SMTP_MAX_CLIENTS_PER_ADDRESS: limit('SMTP_MAX_CLIENTS_PER_ADDRESS', 20, 100_000),
+  MAILCA_WEB_LIMIT_PER_TOKEN: limit('MAILCA_WEB_LIMIT_PER_TOKEN', 10, 100_000),
+  MAILCA_WEB_LIMIT_PER_ADDRESS: limit('MAILCA_WEB_LIMIT_PER_ADDRESS', 60, 1_000_000),
+  MAILCA_TRUST_PROXY: addressList('MAILCA_TRUST_PROXY').optional(),
+  HTTP_MAX_CONNECTIONS: positiveInt('HTTP_MAX_CONNECTIONS', 1000, 100_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number({ error: 'HTTP_HEADERS_TIMEOUT_MS must be a number' })
+    .int('HTTP_HEADERS_TIMEOUT_MS must be a whole number')
+    .min(1000, 'HTTP_HEADERS_TIMEOUT_MS must be at least 1000 (one second)')
+    .max(120_000, 'HTTP_HEADERS_TIMEOUT_MS must be at most 120000 (two minutes)')
+    .default(10_000),
   MAILCA_MAX_MESSAGE_BYTES: positiveInt('MAILCA_MAX_MESSAGE_BYTES', 25 * 1024 * 1024, 200 * 1024 * 1024),
   SMTP_TLS_KEY_FILE: z.string().optional(),
   SMTP_TLS_CERT_FILE: z.string().optional(),
@@ -134,6 +175,11 @@ export function envToConfig(raw: RawEnv): Config {
     smtpHost: v.SMTP_HOST,
     httpHost: v.HTTP_HOST,
     smtpMaxClients: v.SMTP_MAX_CLIENTS,
+    smtpMaxClientsPerAddress: v.SMTP_MAX_CLIENTS_PER_ADDRESS,
+    webLimits: { perToken: v.MAILCA_WEB_LIMIT_PER_TOKEN, perAddress: v.MAILCA_WEB_LIMIT_PER_ADDRESS },
+    trustProxy: v.MAILCA_TRUST_PROXY ?? [],
+    httpMaxConnections: v.HTTP_MAX_CONNECTIONS,
+    httpHeadersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
     maxMessageBytes: v.MAILCA_MAX_MESSAGE_BYTES,
     smtpTls: v.SMTP_TLS_KEY_FILE && v.SMTP_TLS_CERT_FILE ? { keyFile: v.SMTP_TLS_KEY_FILE, certFile: v.SMTP_TLS_CERT_FILE } : undefined,
     redisUrl: v.REDIS_URL,

@@ -4,9 +4,15 @@
  * 4.5.4.1). Unknown recipients get `550` at RCPT (RFC 5321 3.3), oversized messages
  * `552` once the whole DATA was read (smtp-server does not stop the stream itself), with
  * at most `maxMessageBytes` kept in memory per session.
+ *
+ * Abuse limits: at most `maxClients` sessions in all and `maxClientsPerAddress` at once from
+ * one client address (an IPv6 client by its /64); a session over either is answered `421`
+ * and closed (RFC 5321 3.8), which a sending MTA treats as "try again later". A session
+ * silent for `socketTimeoutMs` (default 60 s) is closed.
  */
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { clientKey } from '../domain/client-address.js';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Envelope } from '../workflow/ports.js';
 
@@ -17,6 +23,8 @@ export interface SmtpListenerOptions {
   readonly name: string;
   readonly maxMessageBytes: number;
   readonly maxClients: number;
+  /** Concurrent sessions from one client address; 0 or unset = no such limit. */
+  readonly maxClientsPerAddress?: number;
   /** True for the addresses mailca answers (enrol@, smime@, help@, reply+…@, bounces+…@). */
   readonly acceptsRecipient: (address: string) => boolean;
   /** Stores the message durably; resolves to its id. */
@@ -39,6 +47,12 @@ const smtpError = (code: number, text: string): SmtpError => Object.assign(new E
 
 export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
   const log = opts.log;
+  const perAddress = opts.maxClientsPerAddress ?? 0;
+  // the sessions let in, by client: session ids, so a session refused (or closed before
+  // it was let in) never takes another's place when it closes
+  const sessionsOf = new Map<string, Set<string>>();
+  let refusedSinceWarning = 0;
+  let lastWarning = 0;
   const serverOptions: SMTPServerOptions = {
     name: opts.name,
     banner: 'mailca',
@@ -51,6 +65,31 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
     closeTimeout: 30_000,
     logger: false,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
+    onConnect(session, callback) {
+      if (perAddress <= 0) return callback();
+      const client = clientKey(session.remoteAddress);
+      const sessions = sessionsOf.get(client) ?? new Set<string>();
+      if (sessions.size >= perAddress) {
+        refusedSinceWarning++;
+        if (Date.now() - lastWarning > 60_000) {
+          // at most one line a minute however hard a client pushes
+          log.warn({ client: session.remoteAddress, limit: perAddress, refused: refusedSinceWarning }, 'smtp sessions refused: too many at once from one address (SMTP_MAX_CLIENTS_PER_ADDRESS)');
+          lastWarning = Date.now();
+          refusedSinceWarning = 0;
+        }
+        return callback(smtpError(421, `Too many connections from your address at once (at most ${perAddress}); try again when one of them has finished.`));
+      }
+      sessions.add(session.id);
+      sessionsOf.set(client, sessions);
+      callback();
+    },
+    onClose(session) {
+      if (perAddress <= 0) return;
+      const client = clientKey(session.remoteAddress);
+      const sessions = sessionsOf.get(client);
+      if (!sessions?.delete(session.id)) return;
+      if (sessions.size === 0) sessionsOf.delete(client);
+    },
     onRcptTo(address, _session, callback) {
       if (opts.acceptsRecipient(address.address)) return callback();
       callback(smtpError(550, `5.1.1 <${address.address}>: no such mailbox here. Write to help@${opts.name} for the addresses this service answers.`));

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { expect } from 'vitest';
 import { envToConfig } from '../../src/config/config.js';
+import type { EnvName } from '../../src/config/env.js';
 import { createRootLogger } from '../../src/log.js';
 import { startService, type Running } from '../../src/service.js';
 import { createOperator } from '../../src/workflow/operator.js';
@@ -65,6 +66,12 @@ export interface JourneyHarness {
 export interface HarnessOptions {
   /** mailca's clock (tests move it forward); the system clock by default. */
   readonly clock?: { now(): Date };
+  /**
+   * More environment for mailca, over the harness's own. The web abuse limits are off here
+   * (tests post many times from 127.0.0.1 to test other things); a test of the limits turns
+   * them on, e.g. `{ MAILCA_WEB_LIMIT_PER_TOKEN: '10' }`.
+   */
+  readonly env?: Partial<Record<EnvName, string>>;
 }
 
 export async function startJourneyHarness(backend: Backend, options: HarnessOptions = {}): Promise<JourneyHarness> {
@@ -93,6 +100,9 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
       MAILCA_REQUIRE_DMARC: 'true',
       MAILCA_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
+      MAILCA_WEB_LIMIT_PER_TOKEN: '0',
+      MAILCA_WEB_LIMIT_PER_ADDRESS: '0',
+      ...options.env,
     },
     sources: {},
     problems: [],

@@ -33,7 +33,8 @@ export interface MailcaProcess {
 export async function startMailca(env: NodeJS.ProcessEnv, opts: { readyTimeoutMs?: number; args?: readonly string[] } = {}): Promise<MailcaProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', ...(opts.args ?? [])], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // tests post and send from 127.0.0.1 many times: the abuse limits are off unless `env` sets them
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MAILCA_WEB_LIMIT_PER_TOKEN: '0', MAILCA_WEB_LIMIT_PER_ADDRESS: '0', SMTP_MAX_CLIENTS_PER_ADDRESS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

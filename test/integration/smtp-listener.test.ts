@@ -1,7 +1,8 @@
 /**
  * The SMTP listener on its own, against swaks and raw sockets: STARTTLS when a
  * certificate is configured, 451 when the message cannot be stored, the client cap, and
- * the envelope handed to `receive` (null sender, recipients, HELO).
+ * the envelope handed to `receive` (null sender, recipients, HELO), and the sessions one
+ * client address may hold at once.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,18 +19,30 @@ import { peersPresent } from '../helpers/peers.js';
 const log = createRootLogger('silent');
 const accepts = (a: string): boolean => a.toLowerCase().endsWith('@bot.test');
 
-function listener(opts: { receive: (raw: Buffer, e: Envelope) => Promise<string>; tls?: { key: Buffer; cert: Buffer }; maxClients?: number }): SmtpListener {
-  return createSmtpListener({ host: '127.0.0.1', port: 0, name: 'bot.test', maxMessageBytes: 100_000, maxClients: opts.maxClients ?? 10, acceptsRecipient: accepts, receive: opts.receive, log, ...(opts.tls ? { tls: opts.tls } : {}) });
+function listener(opts: { receive: (raw: Buffer, e: Envelope) => Promise<string>; tls?: { key: Buffer; cert: Buffer }; maxClients?: number; maxClientsPerAddress?: number }): SmtpListener {
+  return createSmtpListener({
+    host: '127.0.0.1',
+    port: 0,
+    name: 'bot.test',
+    maxMessageBytes: 100_000,
+    maxClients: opts.maxClients ?? 10,
+    acceptsRecipient: accepts,
+    receive: opts.receive,
+    log,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.maxClientsPerAddress === undefined ? {} : { maxClientsPerAddress: opts.maxClientsPerAddress }),
+  });
 }
 
-/** Opens a raw SMTP connection and resolves with the greeting line. */
-function greet(port: number): Promise<{ line: string; close: () => void }> {
+/** Opens a raw SMTP connection (from `localAddress`, default 127.0.0.1) and resolves with the greeting line. */
+function greet(port: number, localAddress = '127.0.0.1'): Promise<{ line: string; close: () => void; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const c = createConnection(port, '127.0.0.1');
+    const c = createConnection({ port, host: '127.0.0.1', localAddress });
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
     let data = '';
     c.on('data', (d) => {
       data += d.toString();
-      if (data.includes('\r\n')) resolve({ line: data.split('\r\n')[0]!, close: () => c.destroy() });
+      if (data.includes('\r\n')) resolve({ line: data.split('\r\n')[0]!, close: () => c.destroy(), closed });
     });
     c.on('error', reject);
     setTimeout(() => reject(new Error('no greeting in 5 s')), 5000);
@@ -102,6 +115,39 @@ describe.skipIf(!peersPresent('swaks', 'openssl'))('SMTP listener', () => {
       const third = await greet(port);
       open.push(third);
       expect(third.line).toMatch(/^421/);
+    } finally {
+      for (const g of open) g.close();
+      await l.stop();
+    }
+  });
+});
+
+// needs no peer: raw sockets only
+describe('SMTP listener: sessions per client address', () => {
+  it('turns away sessions over the per-address limit with 421, not other addresses, and lets one in again once a session ended', async () => {
+    const l = listener({ maxClients: 20, maxClientsPerAddress: 3, receive: async () => 'x' });
+    const { port } = await l.start();
+    const open: Awaited<ReturnType<typeof greet>>[] = [];
+    try {
+      open.push(await greet(port), await greet(port), await greet(port));
+      expect(open.map((g) => g.line.slice(0, 3))).toEqual(['220', '220', '220']);
+      const fourth = await greet(port);
+      expect(fourth.line).toMatch(/^421 .*Too many connections from your address at once \(at most 3\); try again when one of them has finished/);
+      await fourth.closed; // the server hangs up after the 421
+      // another client address is not held back by the first one's sessions
+      const other = await greet(port, '127.0.0.2');
+      open.push(other);
+      expect(other.line).toMatch(/^220/);
+      // once one of the three ended, a new session from the first address is let in
+      open[0]!.close();
+      await open[0]!.closed;
+      let again = await greet(port);
+      for (let i = 0; i < 20 && again.line.startsWith('421'); i++) {
+        await new Promise((r) => setTimeout(r, 100)); // the listener learns of the close a moment later
+        again = await greet(port);
+      }
+      open.push(again);
+      expect(again.line).toMatch(/^220/);
     } finally {
       for (const g of open) g.close();
       await l.stop();

@@ -42,6 +42,11 @@ describe('config: defaults and values', () => {
       smtpHost: '0.0.0.0',
       httpHost: '0.0.0.0',
       smtpMaxClients: 500,
+      smtpMaxClientsPerAddress: 20,
+      webLimits: { perToken: 10, perAddress: 60 },
+      trustProxy: [],
+      httpMaxConnections: 1000,
+      httpHeadersTimeoutMs: 10_000,
       maxMessageBytes: 25 * 1024 * 1024,
       smtpTls: undefined,
       redisUrl: undefined,
@@ -79,6 +84,12 @@ describe('config: defaults and values', () => {
         SMTP_HOST: '127.0.0.1',
         HTTP_HOST: '127.0.0.2',
         SMTP_MAX_CLIENTS: '50',
+        SMTP_MAX_CLIENTS_PER_ADDRESS: '5',
+        MAILCA_WEB_LIMIT_PER_TOKEN: '3',
+        MAILCA_WEB_LIMIT_PER_ADDRESS: '0',
+        MAILCA_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,fd00::/8 ',
+        HTTP_MAX_CONNECTIONS: '200',
+        HTTP_HEADERS_TIMEOUT_MS: '5000',
         MAILCA_MAX_MESSAGE_BYTES: '1000000',
         SMTP_TLS_KEY_FILE: '/etc/mailca/key.pem',
         SMTP_TLS_CERT_FILE: '/etc/mailca/cert.pem',
@@ -111,6 +122,11 @@ describe('config: defaults and values', () => {
       smtpHost: '127.0.0.1',
       httpHost: '127.0.0.2',
       smtpMaxClients: 50,
+      smtpMaxClientsPerAddress: 5,
+      webLimits: { perToken: 3, perAddress: 0 },
+      trustProxy: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'],
+      httpMaxConnections: 200,
+      httpHeadersTimeoutMs: 5000,
       maxMessageBytes: 1_000_000,
       smtpTls: { keyFile: '/etc/mailca/key.pem', certFile: '/etc/mailca/cert.pem' },
       redisUrl: 'redis://redis:6379',
@@ -165,6 +181,16 @@ describe('config: problems', () => {
     ['production without MAILCA_PUBLIC_URL', { NODE_ENV: 'production', MAILCA_MASTER_KEY: KEY }, /MAILCA_PUBLIC_URL is required in production/],
     ['MAILCA_MASTER_KEY and MAILCA_MASTER_KEY_FILE both set', { MAILCA_MASTER_KEY: KEY, MAILCA_MASTER_KEY_FILE: '/dev/null' }, /MAILCA_MASTER_KEY and MAILCA_MASTER_KEY_FILE are both set/],
     ['DATABASE_URL and DATABASE_URL_FILE both set', { DATABASE_URL: 'postgres://db/x', DATABASE_URL_FILE: '/dev/null' }, /DATABASE_URL and DATABASE_URL_FILE are both set/],
+    ['MAILCA_WEB_LIMIT_PER_TOKEN negative', { MAILCA_WEB_LIMIT_PER_TOKEN: '-1' }, /MAILCA_WEB_LIMIT_PER_TOKEN must be 0 \(off\) or more/],
+    ['MAILCA_WEB_LIMIT_PER_ADDRESS not a number', { MAILCA_WEB_LIMIT_PER_ADDRESS: 'lots' }, /MAILCA_WEB_LIMIT_PER_ADDRESS must be a number/],
+    ['MAILCA_WEB_LIMIT_PER_ADDRESS fractional', { MAILCA_WEB_LIMIT_PER_ADDRESS: '2.5' }, /MAILCA_WEB_LIMIT_PER_ADDRESS must be a whole number/],
+    ['SMTP_MAX_CLIENTS_PER_ADDRESS too large', { SMTP_MAX_CLIENTS_PER_ADDRESS: '100001' }, /SMTP_MAX_CLIENTS_PER_ADDRESS must be at most 100000/],
+    ['HTTP_MAX_CONNECTIONS zero', { HTTP_MAX_CONNECTIONS: '0' }, /HTTP_MAX_CONNECTIONS must be at least 1/],
+    ['HTTP_HEADERS_TIMEOUT_MS too short', { HTTP_HEADERS_TIMEOUT_MS: '500' }, /HTTP_HEADERS_TIMEOUT_MS must be at least 1000/],
+    ['HTTP_HEADERS_TIMEOUT_MS too long', { HTTP_HEADERS_TIMEOUT_MS: '600000' }, /HTTP_HEADERS_TIMEOUT_MS must be at most 120000/],
+    ['MAILCA_TRUST_PROXY a host name', { MAILCA_TRUST_PROXY: 'proxy.example.org' }, /MAILCA_TRUST_PROXY must be a comma-separated list of IP addresses or CIDR ranges/],
+    ['MAILCA_TRUST_PROXY a prefix too long', { MAILCA_TRUST_PROXY: '10.0.0.0/33' }, /MAILCA_TRUST_PROXY must be/],
+    ['MAILCA_TRUST_PROXY two slashes', { MAILCA_TRUST_PROXY: '::1/64/2' }, /MAILCA_TRUST_PROXY must be/],
   ])('%s', (_label, env: NodeJS.ProcessEnv, match) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -183,6 +209,16 @@ describe('config: problems', () => {
     });
     expect(problems).toHaveLength(7);
     for (const name of ['SMTP_PORT', 'HTTP_PORT', 'LOG_LEVEL', 'DATABASE_URL', 'MAILCA_ENV', 'MAILCA_PKI_URL', 'MAILCA_MAIL_DOMAIN']) {
+      expect(problems.some((p) => p.includes(name)), name).toBe(true);
+    }
+  });
+
+  it('turns the web limits off with 0 and lists every bad limit at once', () => {
+    expect(load({ MAILCA_WEB_LIMIT_PER_TOKEN: '0', MAILCA_WEB_LIMIT_PER_ADDRESS: '0', SMTP_MAX_CLIENTS_PER_ADDRESS: '0' })).toMatchObject({ webLimits: { perToken: 0, perAddress: 0 }, smtpMaxClientsPerAddress: 0 });
+    expect(load({ MAILCA_TRUST_PROXY: '2001:db8::1, 192.0.2.0/24' }).trustProxy).toEqual(['2001:db8::1', '192.0.2.0/24']);
+    const problems = problemsOf({ MAILCA_WEB_LIMIT_PER_TOKEN: 'x', MAILCA_WEB_LIMIT_PER_ADDRESS: '-5', HTTP_MAX_CONNECTIONS: '0', HTTP_HEADERS_TIMEOUT_MS: '1', SMTP_MAX_CLIENTS_PER_ADDRESS: 'y', MAILCA_TRUST_PROXY: 'everyone' });
+    expect(problems).toHaveLength(6);
+    for (const name of ['MAILCA_WEB_LIMIT_PER_TOKEN', 'MAILCA_WEB_LIMIT_PER_ADDRESS', 'HTTP_MAX_CONNECTIONS', 'HTTP_HEADERS_TIMEOUT_MS', 'SMTP_MAX_CLIENTS_PER_ADDRESS', 'MAILCA_TRUST_PROXY']) {
       expect(problems.some((p) => p.includes(name)), name).toBe(true);
     }
   });
