@@ -9,6 +9,7 @@
  * The challenge phrase is a secret (stored only as a slow hash; it later authorises
  * REVOKE and RENEW), and problems go back by mail: no problem ever repeats it.
  */
+import { formatCharacterProblem } from './format-characters.js';
 import { KEY_TYPES, LOCAL_AUTHORITY_CODE, UB_COMMON_NAME, type KeyType } from './issuance-request.js';
 import { parseAddress } from './mail-address.js';
 
@@ -261,6 +262,16 @@ function controlProblem(field: EnrolmentFieldName): string {
   return `${field} contains characters that could not be read (invisible control characters, or a character set the mail did not declare correctly); type it again and send the mail as plain text.`;
 }
 
+/**
+ * What no field may hold: control characters, and Unicode format characters (bidi
+ * overrides, zero-width characters, soft hyphens; src/domain/format-characters.ts), which
+ * would reach the certificate subject or the approvers' mail unseen. The problem names
+ * the code point and never quotes the value (it may be the challenge phrase).
+ */
+function invisibleProblem(field: EnrolmentFieldName, value: string): string | null {
+  return CONTROL.test(value) ? controlProblem(field) : formatCharacterProblem(field, value);
+}
+
 /** Names keep their letters (NFC, so "Zoë" typed two ways is one name); spaces fold to one. */
 function normaliseText(value: string): string {
   return value.normalize('NFC').replace(/\s+/gu, ' ').trim();
@@ -288,7 +299,8 @@ type Outcome<T> = { value: T | null; problems: string[] };
 function nameOf(field: 'First name' | 'Last name', value: string | undefined): Outcome<string> {
   const example = field === 'First name' ? 'your first name' : 'your last name (family name)';
   if (value === undefined) return { value: null, problems: [`${field} is missing: add a line "${field}: " followed by ${example}.`] };
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem(field)] };
+  const invisible = invisibleProblem(field, value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   const name = normaliseText(value);
   const n = length(name);
   if (n > MAX_NAME) return { value: null, problems: [`${field} is ${n} characters long; shorten it to at most ${MAX_NAME} characters.`] };
@@ -306,7 +318,8 @@ function emailOf(value: string | undefined, from: string | null, shown: Show): O
     if (sender !== null) return { value: sender.toLowerCase(), problems: [] };
     return { value: null, problems: ['Email is missing and the address this mail came from could not be read: add a line "Email: " followed by your email address.'] };
   }
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem('Email')] };
+  const invisible = invisibleProblem('Email', value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   const address = parseAddress(unMailto(value));
   if (address === null) {
     return { value: null, problems: [`Email "${shown(value)}" is not an email address: give one address, e.g. jo.bloggs@example.org, or leave the Email line out to use the address you are writing from.`] };
@@ -329,7 +342,8 @@ const PHONE_EXAMPLE = 'e.g. +44 20 7946 0000';
 
 function phoneOf(value: string | undefined, shown: Show): Outcome<string> {
   if (value === undefined) return { value: null, problems: [`Phone is missing: add a line "Phone: " followed by your phone number, ${PHONE_EXAMPLE}.`] };
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem('Phone')] };
+  const invisible = invisibleProblem('Phone', value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   const quoted = `Phone "${shown(value)}"`;
   if (/\p{L}/u.test(value)) return { value: null, problems: [`${quoted} contains letters; give the number in digits, ${PHONE_EXAMPLE}.`] };
   if (/[^0-9+\-.()\s]/u.test(value)) {
@@ -351,7 +365,8 @@ const LA_FORMAT = 'a letter followed by four digits, e.g. E0931';
 
 function localAuthorityOf(value: string | undefined, shown: Show): Outcome<string> {
   if (value === undefined) return { value: null, problems: [`Local authority code is missing: add a line "Local authority code: " followed by your code, ${LA_FORMAT}.`] };
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem('Local authority code')] };
+  const invisible = invisibleProblem('Local authority code', value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   // Test before uppercasing: "ſ".toUpperCase() is "S", "ß" becomes "SS".
   if (!/^[A-Za-z][0-9]{4}$/.test(value) || !LOCAL_AUTHORITY_CODE.test(value.toUpperCase())) {
     return { value: null, problems: [`Local authority code "${shown(value)}" is not in the right form: a code is ${LA_FORMAT}.`] };
@@ -375,7 +390,8 @@ function challengeOf(value: string | undefined): Outcome<string> {
       problems: [`Challenge phrase is missing: add a line "Challenge phrase: " followed by a phrase of ${MIN_PHRASE} to ${MAX_PHRASE} characters that only you know; you will need it to revoke or renew the certificate.`],
     };
   }
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem('Challenge phrase')] };
+  const invisible = invisibleProblem('Challenge phrase', value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   const phrase = phraseOf(value);
   const n = length(phrase);
   if (n < MIN_PHRASE) return { value: null, problems: [`Challenge phrase is too short: choose a phrase of at least ${MIN_PHRASE} characters.`] };
@@ -385,7 +401,8 @@ function challengeOf(value: string | undefined): Outcome<string> {
 
 function commentsOf(value: string | undefined): Outcome<string> {
   if (value === undefined) return { value: null, problems: [] };
-  if (CONTROL.test(value)) return { value: null, problems: [controlProblem('Comments')] };
+  const invisible = invisibleProblem('Comments', value);
+  if (invisible !== null) return { value: null, problems: [invisible] };
   const comments = value.normalize('NFC');
   const n = length(comments);
   if (n > MAX_COMMENTS) return { value: null, problems: [`Comments are ${n.toLocaleString('en-GB')} characters long; shorten them to at most ${MAX_COMMENTS.toLocaleString('en-GB')} characters.`] };
@@ -402,7 +419,7 @@ function keyOf(value: string | undefined, hasCsr: boolean, shown: Show): Outcome
   const m = /^rsa[\s_\p{Pd}]*([0-9]+)$/iu.exec(value);
   const key = KEY_TYPES.find((k) => m !== null && k === `rsa-${m[1]}`);
   if (key === undefined) {
-    problems.push(CONTROL.test(value) ? controlProblem('Key') : `Key "${shown(value)}" is not one we offer: choose ${KEY_TYPES.slice(0, -1).join(', ')} or ${KEY_TYPES.at(-1)}, or leave the Key line out.`);
+    problems.push(invisibleProblem('Key', value) ?? `Key "${shown(value)}" is not one we offer: choose ${KEY_TYPES.slice(0, -1).join(', ')} or ${KEY_TYPES.at(-1)}, or leave the Key line out.`);
   }
   return { value: problems.length === 0 ? (key ?? null) : null, problems };
 }

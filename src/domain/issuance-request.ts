@@ -1,4 +1,5 @@
 import { MailcaError } from './errors.js';
+import { formatCharacterProblem } from './format-characters.js';
 import { OID } from './oids.js';
 import { PROFILES, SUBSCRIBER_PROFILES, isSubscriberProfile, type SubscriberProfileName } from './certificate-profile.js';
 
@@ -78,6 +79,9 @@ const SPACES = /[^\S\p{Cc}]+/gu;
 function textProblems(label: string, value: string, max: number): string[] {
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   if (/[\u0000-\u001f\u007f]/.test(value)) return [`${label} contains control characters (such as a line break); give it on one line.`];
+  // bidi overrides, zero-width characters and the like would sit in the subject unseen
+  const invisible = formatCharacterProblem(label, value);
+  if (invisible !== null) return [invisible];
   if ([...value].length > max) return [`${label} is ${[...value].length} characters long; at most ${max} are allowed.`];
   return [];
 }

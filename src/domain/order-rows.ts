@@ -5,6 +5,7 @@
  * into empty values flagged as formulas — never evaluated, never echoed. Every problem
  * names its row and column, so the reply can highlight the very cell.
  */
+import { formatCharacterProblem } from './format-characters.js';
 import { mailboxProblems } from './issuance-request.js';
 
 export const ORDER_FIELDS = ['First name', 'Last name', 'Registrant Email', 'Shared password'] as const;
@@ -128,6 +129,12 @@ export function checkOrder(input: { readonly order: OrderFieldsInput; readonly r
       if ([...name].length > MAX_NAME) add(r.row, c, `${ORDER_FIELDS[c - 1]} is ${[...name].length} characters long; at most ${MAX_NAME}.`);
       // eslint-disable-next-line no-control-regex -- control characters are what this looks for
       else if (/[\u0000-\u001f\u007f\ufffd]/.test(name)) add(r.row, c, `${ORDER_FIELDS[c - 1]} has characters that cannot be read; type it again.`);
+      else {
+        // bidi overrides, zero-width characters and the like: unseen in the cell, in the
+        // contacts' approval mail and in a sponsor certificate's subject
+        const invisible = formatCharacterProblem(ORDER_FIELDS[c - 1]!, name);
+        if (invisible !== null) add(r.row, c, invisible);
+      }
     }
     const email = rawEmail.toLowerCase();
     if (email !== '' && !r.formulas[2]) {

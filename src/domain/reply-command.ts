@@ -5,6 +5,7 @@
  * reading the command are both pure text rules here.
  */
 import { MailcaError } from './errors.js';
+import { formatCharacterProblem } from './format-characters.js';
 import { parseAddress } from './mail-address.js';
 
 // ------------------------------------------------------------------ the first line
@@ -336,6 +337,9 @@ export function parseCommand(line: string): ParsedCommand {
       if (reason.length === 0) {
         throw commandError('COMMAND.NO_REASON', 'REJECT needs a reason, which is passed on to the requester.', 'Write the reason after the command, e.g. "REJECT The local authority code does not match" or "REJECT 2 Not a member of staff".');
       }
+      // The reason is mailed on as written: no bidi overrides or zero-width characters in it.
+      const invisible = formatCharacterProblem('The reason after REJECT', reason);
+      if (invisible !== null) throw commandError('COMMAND.INVISIBLE_CHARACTER', invisible, 'The reason is passed on to the requester as written; reply again with it typed afresh.');
       return { verb, args: { selection, reason, text: rest } };
     }
     case 'ACTIVATE': {

@@ -436,3 +436,31 @@ describe('parseEnrolment: the 64 KiB cap', () => {
     expect(problems('x'.repeat(1_000_000), { from: null })).toEqual([tooLong]);
   });
 });
+
+describe('parseEnrolment: invisible formatting characters (Unicode category Cf)', () => {
+  const cases: [string, Parameters<typeof form>[0], string][] = [
+    ['a right-to-left override in the first name', { 'First name': 'Gi\u202Etxt.exe' }, 'First name contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.'],
+    ['a zero-width space after the last name', { 'Last name': 'N\u0430me\u200B' }, 'Last name contains an invisible formatting character (U+200B ZERO WIDTH SPACE); type it again without it.'],
+    ['a bidi isolate in the comments', { Comments: 'see \u2067attached\u2069' }, 'Comments contains invisible formatting characters (U+2067 RIGHT-TO-LEFT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE); type it again without them.'],
+    ['a soft hyphen in the email', { Email: 'jo.blog\u00ADgs@example.org' }, 'Email contains an invisible formatting character (U+00AD SOFT HYPHEN); type it again without it.'],
+    ['a zero-width joiner in the phone', { Phone: '+44 20\u200D7946 0000' }, 'Phone contains an invisible formatting character (U+200D ZERO WIDTH JOINER); type it again without it.'],
+    ['a left-to-right mark in the local authority code', { 'Local authority code': 'E09\u200E31' }, 'Local authority code contains an invisible formatting character (U+200E LEFT-TO-RIGHT MARK); type it again without it.'],
+    ['a word joiner in the key', { Key: 'rsa-\u20602048' }, 'Key contains an invisible formatting character (U+2060 WORD JOINER); type it again without it.'],
+    ['a zero-width space in the challenge phrase (never echoed)', { 'Challenge phrase': 'correct horse\u200B battery staple' }, 'Challenge phrase contains an invisible formatting character (U+200B ZERO WIDTH SPACE); type it again without it.'],
+  ];
+  it.each(cases)('refuses %s, naming the code point', (_label, over, expected) => {
+    expect(problems(form(over))).toEqual([expected]);
+  });
+
+  it('lists both names of the issue\'s example at once', () => {
+    expect(problems(form({ 'First name': 'Gi\u202Etxt.exe', 'Last name': 'N\u0430me\u200B' }))).toEqual([
+      'First name contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.',
+      'Last name contains an invisible formatting character (U+200B ZERO WIDTH SPACE); type it again without it.',
+    ]);
+  });
+
+  it('still takes the invisible characters clients leave at the start of a line', () => {
+    expect(ok(`\uFEFF${form()}`).firstName).toBe('Jo');
+    expect(ok(form().replace('First name:', '\u200BFirst name:')).firstName).toBe('Jo');
+  });
+});

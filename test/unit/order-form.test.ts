@@ -6,6 +6,7 @@ import { DEFAULT_ORDER_FORM_LIMITS, ORDER_FORM_READER_LAYOUT, readOrderForm, typ
 import { XmlFormatError, XmlScanner, decodeXmlText } from '../../src/inbound/order-form-xml.js';
 import { openCheckedZip } from '../../src/inbound/order-form-zip.js';
 import { ORDER_COLUMNS, ORDER_LAYOUT, renderOrderForm, type OrderFormParams } from '../../src/templates/order-form.js';
+import { checkOrder } from '../../src/domain/order-rows.js';
 import { HEADER, buildWorkbook, buildZip, orderSheetXml, rowXml, zeroBomb, type CellSpec } from '../fixtures/order-form/build-workbooks.js';
 
 const BASE: OrderFormParams = { organisation: 'Acme School', phase: 'secondary', marker: 'mailca-form:v1:0123abcd', maxRows: 5000 };
@@ -452,5 +453,31 @@ describe('readOrderForm: hostile workbooks are refused quickly with bounded memo
 
   it('prints the measurements', () => {
     console.log(`order-form hostile inputs:\n${measurements.join('\n')}`);
+  });
+});
+
+describe('readOrderForm: invisible formatting characters reach the row check as written', () => {
+  it('keeps bidi and zero-width characters in name cells, whether typed, referenced or escaped, and the check names them', async () => {
+    const sheet = orderSheetXml([
+      ['Gi\u202Etxt.exe', 'Lee', 'ann@acme.example', 'correct horse battery'],
+      ['Bob', 'N\u0430me\u200B', 'bob@acme.example', 'correct horse battery'],
+      ['Cy', 'Ng', 'cy@acme.example', 'correct horse battery'],
+    ]).replace('>Cy<', '>C&#x2066;y_x200D_<');
+    const r = ok(await readOrderForm(buildWorkbook({ sheetXml: sheet })));
+    expect(r.rows.map((x) => x.values.slice(0, 2))).toEqual([
+      ['Gi\u202Etxt.exe', 'Lee'],
+      ['Bob', 'N\u0430me\u200B'],
+      ['C\u2066y\u200D', 'Ng'],
+    ]);
+    const checked = checkOrder(
+      { order: r.order, rows: r.rows },
+      { organisationName: 'Acme', domains: [{ domain: 'acme.example', schoolOwned: false }], liveMailboxes: new Set(), creditsAvailable: 10, maxRows: 10 },
+    );
+    expect(checked.problems).toEqual([
+      { row: 9, column: 1, message: 'First name contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.' },
+      { row: 10, column: 2, message: 'Last name contains an invisible formatting character (U+200B ZERO WIDTH SPACE); type it again without it.' },
+      { row: 11, column: 1, message: 'First name contains invisible formatting characters (U+2066 LEFT-TO-RIGHT ISOLATE, U+200D ZERO WIDTH JOINER); type it again without them.' },
+    ]);
+    expect(checked.rows).toEqual([]);
   });
 });

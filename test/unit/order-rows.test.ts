@@ -49,6 +49,9 @@ describe('order form check', () => {
     ['a live certificate', row(8, ['Ada', 'B', 'has.one@oakfield.sch.example', 'amber-falcon-river-7']), 3, 'has.one@oakfield.sch.example already has a valid S/MIME certificate from us (it may be ordered again in the 30 days before that one ends).'],
     ['a short password', row(8, ['Ada', 'B', 'a@oakfield.sch.example', 'short']), 4, 'The shared password has 5 characters; it needs at least 10.'],
     ['a long name', row(8, ['A'.repeat(65), 'B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 1, 'First name is 65 characters long; at most 64.'],
+    ['a right-to-left override in a first name', row(8, ['Gi\u202Etxt.exe', 'B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 1, 'First name contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.'],
+    ['a zero-width space in a last name', row(8, ['Ada', 'N\u0430me\u200B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 2, 'Last name contains an invisible formatting character (U+200B ZERO WIDTH SPACE); type it again without it.'],
+    ['a soft hyphen in a last name', row(8, ['Ada', 'Love\u00ADlace', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 2, 'Last name contains an invisible formatting character (U+00AD SOFT HYPHEN); type it again without it.'],
   ])('flags %s in its cell', (_label, r, column, message) => {
     const res = checkOrder({ order, rows: [r, good(9)] }, ctx);
     expect(res.problems).toContainEqual({ row: 8, column, message });
