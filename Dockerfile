@@ -12,7 +12,9 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# /data holds the database, sealed keys, spool and outbox: the mailca user's alone (a
+# named volume starts with this owner and mode; mailca start also checks it)
+RUN install -d -m 0700 -o node -g node /data
 USER node
 VOLUME /data
 EXPOSE 2525 8080

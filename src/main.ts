@@ -57,7 +57,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     io,
     openCa: async () => ({ ca: running.wired.ca, close: async () => undefined }),
     openOperator: async () => ({ operator: createOperator({ ...running.enrolment, smime: running.subscriptions }), close: async () => undefined }),
-    openOrganisations: async () => ({ organisations: createOrganisations(running.wired.store), close: async () => undefined }),
+    openOrganisations: async () => ({ organisations: createOrganisations({ organisations: running.wired.store.organisations, credits: running.wired.store.credits, mailDomain: config.mailDomain }), close: async () => undefined }),
     openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
@@ -98,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const w = await wire(config, log, { warn: io.err });
-      return { organisations: createOrganisations(w.store), close: w.close };
+      return { organisations: createOrganisations({ organisations: w.store.organisations, credits: w.store.credits, mailDomain: config.mailDomain }), close: w.close };
     },
     async openCa() {
       const config = envToConfig(readEnv());
@@ -127,6 +127,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         `  database   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${join(config.dataDir, 'pglite')}`}`,
         `  Redis      ${running.redis}`,
         `  outbound   ${running.outbox ? `.eml files in ${running.outbox} (\`mailca outbox\` lists them)` : 'OUTBOUND_SMTP_URL'}`,
+        ...running.warnings.map((w) => `WARNING: ${w}`),
         ...(running.smtpPort !== null
           ? ['Send a first mail:', `  swaks --server 127.0.0.1:${running.smtpPort} --from you@example.org --to help@${config.mailDomain} --body hi`]
           : []),
@@ -166,6 +167,10 @@ const isEntry = (() => {
 })();
 
 if (isEntry) {
+  // Everything mailca creates (data directory, database, spool, outbox, sockets, the
+  // development master key) is for its own user alone, whatever umask it was started
+  // with; CLI commands may create the data directory too, so this holds for every command.
+  process.umask(0o077);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

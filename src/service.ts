@@ -32,7 +32,7 @@ import { createRequestLimits } from './jobs/request-limits.js';
 import { clientAddressOf } from './http/rate-limit.js';
 import type { Logger } from './log.js';
 import { createEnrolmentMailer, createOrderMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
-import { createSpool } from './store/index.js';
+import { checkDataDir, createSpool } from './store/index.js';
 import { ORDER_LAYOUT, createMailTemplates, journeyATemplates, journeyBTemplates, renderOrderForm } from './templates/index.js';
 import { readOrderForm } from './inbound/order-form-reader.js';
 import type { OrderDeps } from './workflow/order-deps.js';
@@ -80,11 +80,13 @@ export interface Running {
   /** S/MIME certificates after collection (operator commands tell registrants through it). */
   readonly subscriptions: Subscriptions;
   readonly forwarder: Forwarder | null;
+  /** What the operator must read at start (a data directory that was open to others). */
+  readonly warnings: readonly string[];
   stop(): Promise<void>;
 }
 
 /** The mailer's dependencies, for the service and for CLI commands that send mail. */
-export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign?: (entity: Buffer) => Buffer): MailerDeps {
+export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign?: (entity: Buffer) => Buffer, log?: Logger): MailerDeps {
   return {
     store: wired.store.outbound,
     jobs,
@@ -96,6 +98,7 @@ export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign
     fromName: config.fromName,
     ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
     ...(sign ? { sign } : {}),
+    ...(log ? { log: log.child({ subsystem: 'outbound' }) } : {}),
   };
 }
 
@@ -107,13 +110,14 @@ export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, l
     pickups: wired.store.pickups,
     ca: wired.ca,
     tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
-    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign), journeyATemplates),
+    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyATemplates),
     jobs,
     hash: wired.hash,
     vault: wired.vault,
     clock: wired.clock,
     pickupSecret: wired.pickupSecret,
     publicUrl: config.publicUrl,
+    mailDomain: config.mailDomain,
     pickupTtlMs: config.pickupTtlDays * 86_400_000,
     log: log.child({ subsystem: 'enrolment' }),
   };
@@ -140,7 +144,7 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     orders: wired.store.orders,
     ca: wired.ca,
     tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
-    mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign), journeyBTemplates),
+    mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyBTemplates),
     forms: { render: renderOrderForm, read: (file) => readOrderForm(file), firstDataRow: ORDER_LAYOUT.firstDataRow },
     vault: wired.vault,
     formSecret: wired.formSecret,
@@ -165,6 +169,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     }
   };
   try {
+    // Step 0: the data directory is the owner's alone: 0700, everything in it owner-only
+    // (what was not, e.g. after a restore from a backup, is fixed and reported)
+    const atRest = checkDataDir(config.dataDir);
+    for (const w of atRest.warnings) log.warn({ subsystem: 'data-dir', dataDir: config.dataDir }, w);
+
     // Step 1: store and CA (initialised on first start; a second init changes nothing)
     const wired = await wire(config, log, opts);
     cleanups.push(() => wired.close());
@@ -194,7 +203,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
     cleanups.push(() => transport.close());
     const sign = await botSigner(config, wired, log);
-    const mailer = createMailer(mailerDepsFor(config, wired, jobs, sign));
+    const mailer = createMailer(mailerDepsFor(config, wired, jobs, sign, log));
 
     // Step 4a: journey A (enrolment, approval, pickup, activation)
     const enrolment = enrolmentDepsFor(config, wired, jobs, log, sign);
@@ -416,6 +425,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       enrolment,
       subscriptions,
       forwarder,
+      warnings: atRest.warnings,
       stop: stopAll,
     };
   } catch (err) {

@@ -82,7 +82,7 @@ export const DEV_MASTER_KEY_FILE = 'master.key.dev';
 export function loadOrCreateDevMasterKey(dataDir: string): { key: Buffer; path: string; created: boolean } {
   const path = join(dataDir, DEV_MASTER_KEY_FILE);
   if (existsSync(path)) return { key: parseMasterKey(readFileSync(path, 'utf8')), path, created: false };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY);
   writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);

@@ -150,6 +150,27 @@ function sameDomain(a: string, b: string): boolean {
 }
 
 /**
+ * Whether `address` is at mailca's own mail domain (MAILCA_MAIL_DOMAIN). mailca owns
+ * that whole domain: it answers enrol@, smime@, help@, reply+…@ and bounces+…@ there and
+ * refuses every other recipient (classifyRecipient), so mail to any address at it comes
+ * back to mailca and never reaches a person. Subdomains are not mailca's (they have mail
+ * exchangers of their own) and are not matched. False for text that is not one address.
+ */
+export function isOwnDomainAddress(address: string, mailDomain: string): boolean {
+  const bare = parseAddress(address);
+  return bare !== null && sameDomain(bare.slice(bare.lastIndexOf('@') + 1), mailDomain);
+}
+
+/** Why an address at mailca's own mail domain cannot be a person's, and what to use instead. */
+export function ownDomainProblem(address: string, mailDomain: string): string {
+  const domain = mailDomain.trim().toLowerCase().replace(/\.$/, '');
+  return (
+    `${address} is at ${domain}, this mailca's own mail domain (MAILCA_MAIL_DOMAIN): mail to it comes back to mailca and never reaches a person. ` +
+    `Use the person's or team's own mailbox at a domain whose mail they read (e.g. helpdesk@example.org, not helpdesk@${domain}).`
+  );
+}
+
+/**
  * What an envelope recipient is to mailca: one of its addresses at `mailDomain`
  * (local part and domain compared case-insensitively), or null for anything else, which
  * the SMTP listener refuses with 550 (RFC 5321 4.2.2, "mailbox unavailable").

@@ -5,7 +5,7 @@
  * requesters and its management contacts. Pure checks; every problem listed at once.
  */
 import { MailcaError } from './errors.js';
-import { parseAddress } from './mail-address.js';
+import { isOwnDomainAddress, ownDomainProblem, parseAddress } from './mail-address.js';
 
 export const PHASES = ['primary', 'secondary', 'other'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -43,7 +43,12 @@ export function organisationId(name: string): string {
     .replace(/-+$/, '');
 }
 
-export function checkOrganisation(input: OrganisationInput): CheckedOrganisation {
+/**
+ * Checks what the operator gave. `ownMailDomain` (MAILCA_MAIL_DOMAIN) is mailca's: it is
+ * not the organisation's, and nobody there can get the order forms, approval requests or
+ * collection links, so neither the domain nor a person at it is taken.
+ */
+export function checkOrganisation(input: OrganisationInput, ownMailDomain: string | null = null): CheckedOrganisation {
   const problems: string[] = [];
   const name = input.name.normalize('NFC').trim().replace(/\s+/g, ' ');
   const id = organisationId(name);
@@ -54,7 +59,10 @@ export function checkOrganisation(input: OrganisationInput): CheckedOrganisation
 
   const domains = [...new Set(input.domains.map((d) => d.trim().toLowerCase().replace(/\.$/, '')))];
   if (domains.length === 0) problems.push('Give at least one mail domain (--domain).');
-  for (const d of domains) if (!DOMAIN.test(d)) problems.push(`"${d}" is not a mail domain (e.g. oakfield.sch.example).`);
+  for (const d of domains) {
+    if (!DOMAIN.test(d)) problems.push(`"${d}" is not a mail domain (e.g. oakfield.sch.example).`);
+    else if (ownMailDomain !== null && isOwnDomainAddress(`x@${d}`, ownMailDomain)) problems.push(`${d} is this mailca's own mail domain (MAILCA_MAIL_DOMAIN), not the organisation's: give the domain its people read mail at.`);
+  }
   const schoolOwned = new Set(input.schoolOwned.map((d) => d.trim().toLowerCase().replace(/\.$/, '')));
   for (const d of schoolOwned) if (!domains.includes(d)) problems.push(`--school-owned ${d} is not one of the organisation's domains; add it with --domain too.`);
   if (domains.length > 0 && domains.every((d) => schoolOwned.has(d))) problems.push('Every domain is school-owned, so nobody could get an S/MIME certificate: give at least one domain the organisation controls.');
@@ -70,7 +78,8 @@ export function checkOrganisation(input: OrganisationInput): CheckedOrganisation
       }
       const bare = a.toLowerCase();
       const domain = bare.slice(bare.lastIndexOf('@') + 1);
-      if (!domains.includes(domain)) problems.push(`${what[0]!.toUpperCase()}${what.slice(1)} ${bare} is not at one of the organisation's domains (${domains.join(', ') || 'none given'}).`);
+      if (ownMailDomain !== null && isOwnDomainAddress(bare, ownMailDomain)) problems.push(`${what[0]!.toUpperCase()}${what.slice(1)} ${ownDomainProblem(bare, ownMailDomain)}`);
+      else if (!domains.includes(domain)) problems.push(`${what[0]!.toUpperCase()}${what.slice(1)} ${bare} is not at one of the organisation's domains (${domains.join(', ') || 'none given'}).`);
       if (!out.includes(bare)) out.push(bare);
     }
     return out;

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { base32Lower } from '../domain/base32.js';
 import { MailcaError } from '../domain/errors.js';
-import { parseAddress, replyAddress, verpAddress } from '../domain/mail-address.js';
+import { isOwnDomainAddress, ownDomainProblem, parseAddress, replyAddress, verpAddress } from '../domain/mail-address.js';
+import type { Logger } from '../log.js';
 import type { UnreadableReason } from '../domain/mime-limits.js';
 import type { Clock, EnrolmentMailer, EnrolmentMailParams, JobQueue, OrderMailer, OrderMailParams, KeyVault, Mailer, OutboundStore, RenderedMail, ReplyContext, ReplyRefusal } from '../workflow/ports.js';
 import { createComposer, type DkimConfig } from './compose.js';
@@ -41,6 +42,8 @@ export interface MailerDeps {
   readonly dkim?: DkimConfig;
   /** S/MIME-signs every mail with the bot's certificate (MAILCA_SIGN_MAIL). */
   readonly sign?: (entity: Buffer) => Buffer;
+  /** Where a mail refused before sending is reported (an address at the own mail domain). */
+  readonly log?: Logger;
 }
 
 /** One mail to queue: what the intent-named methods (and later notifications) build. */
@@ -56,7 +59,11 @@ export interface OutboundRequest {
 }
 
 export interface OutboundQueue {
-  /** Composes, seals, stores and queues the mail; returns its outbound id. */
+  /**
+   * Composes, seals, stores and queues the mail; returns its outbound id. A recipient at
+   * the own mail domain is not an error of the caller's: the mail is stored as `failed`
+   * with the reason, logged, and not queued, and the caller goes on to its next recipient.
+   */
   queue(req: OutboundRequest): Promise<string>;
 }
 
@@ -92,9 +99,9 @@ export function createOutboundQueue(deps: Omit<MailerDeps, 'templates' | 'public
         throw new MailcaError({ code: 'OUTBOUND.BAD_RECIPIENT', message: `Cannot mail ${JSON.stringify(ctx.to)}: it is not one mail address.`, permanent: true });
       }
       // Every address at the mail domain is the bot itself: mail to it could only loop.
-      if (bare.slice(bare.lastIndexOf('@') + 1).replace(/\.$/, '') === domain) {
-        throw new MailcaError({ code: 'OUTBOUND.LOOP', message: `Refusing to mail ${bare}: it is an address of this mailca (${domain}).`, permanent: true });
-      }
+      // That is no reason to stop the caller, who may be telling several people (one such
+      // support address must not keep the others from their activation requests).
+      const refused = isOwnDomainAddress(bare, domain) ? `Not sent: ${ownDomainProblem(bare, domain)}` : null;
       // Step 1. The id is a function of the key, so a retried job lands on the same message.
       const id = outboundIdFor(ctx.key);
       // Step 2. Compose once; the bytes stored are the bytes sent (and DKIM-signed).
@@ -110,7 +117,14 @@ export function createOutboundQueue(deps: Omit<MailerDeps, 'templates' | 'public
       const sealedRaw = deps.vault.seal(raw, `outbound:${id}`);
       // Step 4. false means a previous run stored it already; the job may still be missing
       // (a crash between the two steps), and queueing it again is harmless.
-      await deps.store.save({ id, to: ctx.to, kind: req.kind, sealedRaw, envelopeFrom: verpAddress(id, domain) });
+      const stored = await deps.store.save({ id, to: ctx.to, kind: req.kind, sealedRaw, envelopeFrom: verpAddress(id, domain) });
+      if (refused !== null) {
+        // Kept as `failed` with the reason, where the operator sees mail that did not go
+        // out, and never queued; a repeated call lands on the same record.
+        await deps.store.markAttempt(id, refused, true);
+        if (stored) deps.log?.error({ outboundId: id, to: bare, kind: req.kind }, `mail not sent: ${bare} is at this mailca's own mail domain ${domain}; replace that address`);
+        return id;
+      }
       // Step 5. A deterministic job id: a second enqueue adds nothing.
       await deps.jobs.enqueue('send', { v: 1, outboundId: id }, sendJobId(id));
       return id;

@@ -53,7 +53,8 @@ export function createOutboxTransport(dir: string, clock: Clock = { now: () => n
     async send(msg) {
       if (!/^[a-z0-9]+$/.test(msg.id)) throw new MailcaError({ code: 'OUTBOUND.BAD_ID', message: `Outbound id ${JSON.stringify(msg.id)} cannot name a file.`, permanent: true });
       try {
-        await mkdir(dir, { recursive: true });
+        // owner-only, as the rest of the data directory: the mails carry names, links and PINs
+        await mkdir(dir, { recursive: true, mode: 0o700 });
         // Idempotent: a send job that runs again after a crash finds the file it wrote.
         const existing = await fileFor(dir, msg.id);
         if (existing !== null) return { response: `already in outbox as ${existing}` };

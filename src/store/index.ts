@@ -16,6 +16,7 @@ import { createMailboxStateStore } from './mailbox-state-store.js';
 import { createOutboundStore } from './outbound-store.js';
 import { createReplyTokenStore } from './reply-token-store.js';
 export { createSpool, newMessageId } from './spool.js';
+export { checkDataDir, looseModes, tightenTree, type DataDirCheck } from './file-modes.js';
 import type { Db } from './db.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite-db.js';

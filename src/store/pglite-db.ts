@@ -3,6 +3,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Row, Sql } from './db.js';
+import { tightenTree } from './file-modes.js';
 import { acquirePgliteLock } from './pglite-lock.js';
 
 const BYTEA = 17; // pg_type oid
@@ -28,7 +29,7 @@ export const pgliteByteaCodec = {
 export async function openPglite(dir: string | undefined): Promise<Db> {
   let release = (): void => undefined;
   if (dir) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     release = acquirePgliteLock(`${dir}.lock`);
   }
   let pg: PGlite;
@@ -45,6 +46,18 @@ export async function openPglite(dir: string | undefined): Promise<Db> {
   } catch (err) {
     release();
     throw err;
+  }
+  // PGlite's file system layer ignores the umask: the database it unpacks on first open
+  // is 0666 files in 0755 directories. Owner-only from here on (the records hold names,
+  // phone numbers, password hashes and the audit log).
+  if (dir) {
+    try {
+      tightenTree(dir);
+    } catch (err) {
+      await pg.close().catch(() => undefined);
+      release();
+      throw err;
+    }
   }
   const asSql = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
@@ -68,6 +81,9 @@ export async function openPglite(dir: string | undefined): Promise<Db> {
     close: async () => {
       try {
         await pg.close();
+        // what PGlite wrote while open follows the process umask (077 for `mailca`);
+        // a process with a looser umask leaves the files owner-only all the same
+        if (dir) tightenTree(dir);
       } finally {
         release();
       }

@@ -23,6 +23,8 @@ export interface EnrolmentDeps {
   /** Derives pickup links and PINs (domain/pickup-credentials.ts). */
   readonly pickupSecret: Uint8Array;
   readonly publicUrl: string;
+  /** MAILCA_MAIL_DOMAIN: mailca's own, so no staff address may be there. */
+  readonly mailDomain: string;
   /** How long a pickup link stays open (default 14 days). */
   readonly pickupTtlMs: number;
   readonly log: Logger;

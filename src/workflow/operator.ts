@@ -4,6 +4,7 @@
  * activation (`mailca activate <serial>`). Every change is audited.
  */
 import { MailcaError } from '../domain/errors.js';
+import { isOwnDomainAddress, ownDomainProblem, parseAddress } from '../domain/mail-address.js';
 import { activateCertificate } from './activate-certificate.js';
 import { certificateStatus } from './certificate-status.js';
 import { approversFor, askApprovers } from './enrolment-deps.js';
@@ -15,10 +16,17 @@ import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, S
 const LA = /^[A-Z]\d{4}$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
-function checkMember(m: { email: string; role: StaffRole; localAuthority: string | null }): { email: string; role: StaffRole; localAuthority: string | null } {
+/**
+ * A staff entry as the operator gave it, checked. `mailDomain` is mailca's own: an
+ * address there could never get the approval or activation requests (null when removing:
+ * an entry an older mailca accepted can still be taken out).
+ */
+function checkMember(m: { email: string; role: StaffRole; localAuthority: string | null }, mailDomain: string | null): { email: string; role: StaffRole; localAuthority: string | null } {
   const problems: string[] = [];
   const email = m.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) problems.push(`"${m.email}" is not a mail address.`);
+  // the mailer takes exactly what parseAddress takes
+  if (!EMAIL.test(email) || parseAddress(email) !== email) problems.push(`"${m.email}" is not a mail address.`);
+  else if (mailDomain !== null && isOwnDomainAddress(email, mailDomain)) problems.push(ownDomainProblem(email, mailDomain));
   const la = m.localAuthority?.trim().toUpperCase() || null;
   if (la !== null && !LA.test(la)) problems.push(`Local authority code "${m.localAuthority}" is not a letter and four digits (e.g. E0931).`);
   if (la !== null && m.role === 'support') problems.push('Support is not tied to a local authority: leave out --la with --support.');
@@ -26,7 +34,7 @@ function checkMember(m: { email: string; role: StaffRole; localAuthority: string
   return { email, role: m.role, localAuthority: la };
 }
 
-export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock'> & {
+export type OperatorDeps = Pick<EnrolmentDeps, 'staff' | 'enrolments' | 'ca' | 'tokens' | 'mail' | 'log' | 'clock' | 'mailDomain'> & {
   /** S/MIME certificates (journey B): tell a registrant of a revocation, describe a subscription. */
   readonly smime?: Pick<Subscriptions, 'tellRevoked' | 'describe'>;
 };
@@ -47,13 +55,13 @@ export function createOperator(deps: OperatorDeps) {
 
   return {
     async addStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
-      const c = checkMember(m);
+      const c = checkMember(m, deps.mailDomain);
       const added = await deps.staff.add(c, { actor, action: 'staff.added', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
       if (added && c.role === 'admin') await askNewAdministrator(c.localAuthority);
       return added;
     },
     async removeStaff(m: { email: string; role: StaffRole; localAuthority: string | null }, actor: string): Promise<boolean> {
-      const c = checkMember(m);
+      const c = checkMember(m, null);
       return deps.staff.remove(c, { actor, action: 'staff.removed', subject: c.email, details: { role: c.role, localAuthority: c.localAuthority } });
     },
     listStaff: (): Promise<StaffMember[]> => deps.staff.list(),

@@ -6,7 +6,11 @@ import { MailcaError } from '../domain/errors.js';
 import { checkCreditAmount, checkOrganisation, type OrganisationInput } from '../domain/organisation.js';
 import type { CreditBalance, CreditEntry, CreditStore, Organisation, OrganisationStore } from './ports.js';
 
-export function createOrganisations(deps: { organisations: OrganisationStore; credits: CreditStore }) {
+/**
+ * `mailDomain` is MAILCA_MAIL_DOMAIN (main.ts passes it): mailca's own, so no domain,
+ * requester or contact of an organisation may be there. Store tests leave it out.
+ */
+export function createOrganisations(deps: { organisations: OrganisationStore; credits: CreditStore; mailDomain?: string }) {
   async function find(ref: string): Promise<Organisation> {
     const org = await deps.organisations.get(ref.trim());
     if (!org) throw new MailcaError({ code: 'ORG.UNKNOWN', message: `No organisation "${ref}".`, hint: 'See `mailca org list` for ids and names.', permanent: true });
@@ -15,7 +19,7 @@ export function createOrganisations(deps: { organisations: OrganisationStore; cr
 
   return {
     async add(input: OrganisationInput, actor: string): Promise<Organisation> {
-      const org = checkOrganisation(input);
+      const org = checkOrganisation(input, deps.mailDomain ?? null);
       await deps.organisations.add(org, { actor, action: 'organisation.added', subject: org.id, details: { name: org.name, phase: org.phase, domains: org.domains, requesters: org.requesters, contacts: org.contacts } });
       return (await deps.organisations.get(org.id))!;
     },

@@ -26,12 +26,16 @@ export interface MailcaProcess {
 }
 
 /**
- * Starts `mailca start` with exactly `env` (plus PATH and HOME when not given) and
+ * Starts `mailca start` with exactly `env` (plus PATH and HOME when not given; with the
+ * given file mode creation mask, else the test's own) and
  * resolves once it printed "Stop with" (it listens then), or rejects with its output
  * after `readyTimeoutMs` or when it exits first; the process is killed in both cases.
  */
-export async function startMailca(env: NodeJS.ProcessEnv, opts: { readyTimeoutMs?: number; args?: readonly string[] } = {}): Promise<MailcaProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', ...(opts.args ?? [])], {
+export async function startMailca(env: NodeJS.ProcessEnv, opts: { readyTimeoutMs?: number; args?: readonly string[]; umask?: number } = {}): Promise<MailcaProcess> {
+  const argv = [process.execPath, '--import', 'tsx', MAIN, 'start', ...(opts.args ?? [])];
+  // With `umask`, a shell sets it and then becomes node (exec), so the pid is still mailca's.
+  const [cmd, ...args] = opts.umask === undefined ? argv : ['/bin/sh', '-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$@"`, 'sh', ...argv];
+  const child: ChildProcess = spawn(cmd!, args, {
     cwd: ROOT,
     // tests post and send from 127.0.0.1 many times: the abuse limits are off unless `env` sets them
     env: { PATH: process.env.PATH, HOME: process.env.HOME, MAILCA_WEB_LIMIT_PER_TOKEN: '0', MAILCA_WEB_LIMIT_PER_ADDRESS: '0', SMTP_MAX_CLIENTS_PER_ADDRESS: '0', ...env },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MailcaError } from '../../src/domain/errors.js';
-import { type RecipientKind, classifyRecipient, parseAddress, parseAddressList, replyAddress, verpAddress } from '../../src/domain/mail-address.js';
+import { type RecipientKind, classifyRecipient, isOwnDomainAddress, ownDomainProblem, parseAddress, parseAddressList, replyAddress, verpAddress } from '../../src/domain/mail-address.js';
 
 const DOMAIN = 'ca.example.org';
 
@@ -144,5 +144,30 @@ describe('verpAddress and replyAddress', () => {
   it.each(['', 'not a domain', 'exa_mple.org'])('refuse the mail domain %j', (domain) => {
     expect(() => verpAddress('ob1', domain)).toThrow(expect.objectContaining({ code: 'MAIL_ADDRESS.BAD_DOMAIN' }));
     expect(() => replyAddress('tok', domain)).toThrow(expect.objectContaining({ code: 'MAIL_ADDRESS.BAD_DOMAIN' }));
+  });
+});
+
+describe('isOwnDomainAddress: mailca owns its mail domain, not the domains under it', () => {
+  const cases: [string, boolean][] = [
+    ['helpdesk@ca.example.org', true],
+    ['Help Desk <HelpDesk@CA.Example.ORG>', true],
+    ['enrol@ca.example.org', true],
+    ['reply+abc@ca.example.org', true],
+    ['helpdesk@example.org', false], // the parent domain is the organisation's
+    ['helpdesk@it.ca.example.org', false], // a subdomain has mail exchangers of its own
+    ['helpdesk@ca.example.org.evil.example', false],
+    ['ca.example.org@example.org', false],
+    ['not an address', false],
+  ];
+  it.each(cases)('%j -> %s', (address, own) => {
+    expect(isOwnDomainAddress(address, DOMAIN)).toBe(own);
+    expect(isOwnDomainAddress(address, 'CA.Example.org.')).toBe(own);
+  });
+
+  it('says why such an address cannot be used and what to use instead', () => {
+    const text = ownDomainProblem('helpdesk@ca.example.org', 'CA.example.org.');
+    expect(text).toContain("helpdesk@ca.example.org is at ca.example.org, this mailca's own mail domain (MAILCA_MAIL_DOMAIN)");
+    expect(text).toContain('never reaches a person');
+    expect(text).toContain("Use the person's or team's own mailbox");
   });
 });

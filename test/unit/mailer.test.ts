@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { createKeyVault } from '../../src/ca/key-vault.js';
 import { MailcaError } from '../../src/domain/errors.js';
-import { verpAddress } from '../../src/domain/mail-address.js';
+import { ownDomainProblem, verpAddress } from '../../src/domain/mail-address.js';
+import { createRootLogger } from '../../src/log.js';
 import { createMailer, outboundIdFor, sendJobId, type MailerDeps } from '../../src/outbound/mailer.js';
 import { createMailTemplates } from '../../src/templates/index.js';
 import type { JobName, JobPayloads, JobQueue, OutboundMessage, OutboundStore, ReplyContext, ReplyRefusal } from '../../src/workflow/ports.js';
@@ -23,7 +25,10 @@ function memoryStore(): OutboundStore & { rows: Map<string, OutboundMessage>; sa
       return rows.get(id) ?? null;
     },
     async markSent() {},
-    async markAttempt() {},
+    async markAttempt(id: string, error: string, final: boolean) {
+      const row = rows.get(id);
+      if (row && row.state !== 'sent') rows.set(id, { ...row, attempts: row.attempts + 1, lastError: error, state: final ? 'failed' : row.state });
+    },
     async markBounced() {
       return false;
     },
@@ -196,12 +201,37 @@ describe('mailer', () => {
     expect(parsed.from?.value).toEqual([{ name: 'Example Council CA', address: 'help@ca.example.org' }]);
   });
 
-  it('refuses to mail its own domain (it could only loop)', async () => {
-    const s = setup();
-    await expect(s.mailer.help({ ...ctx, to: 'bounces+x@ca.example.org' })).rejects.toMatchObject({ code: 'OUTBOUND.LOOP', permanent: true });
-    await expect(s.mailer.help({ ...ctx, to: 'Bot <HELP@CA.EXAMPLE.ORG>' })).rejects.toMatchObject({ code: 'OUTBOUND.LOOP' });
-    expect(s.store.rows.size).toBe(0);
+  it('never mails its own domain (it could only loop): kept as failed with the reason, logged once, not queued, and the caller goes on', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const s = setup({ log: createRootLogger('info', sink) });
+    const loop = await s.mailer.help({ ...ctx, to: 'bounces+x@ca.example.org', key: 'in_1:help' });
+    const staff = await s.mailer.help({ ...ctx, to: 'Bot <HELP@CA.EXAMPLE.ORG>', key: 'in_2:help' });
+    // a caller that runs again lands on the same record
+    expect(await s.mailer.help({ ...ctx, to: 'bounces+x@ca.example.org', key: 'in_1:help' })).toBe(loop);
+    expect(s.jobs.calls).toBe(0);
     expect(s.jobs.jobs.size).toBe(0);
+    expect(s.store.rows.get(loop)).toMatchObject({ state: 'failed', to: 'bounces+x@ca.example.org', kind: 'help' });
+    expect(s.store.rows.get(loop)!.lastError).toBe(`Not sent: ${ownDomainProblem('bounces+x@ca.example.org', 'ca.example.org')}`);
+    expect(s.store.rows.get(staff)).toMatchObject({ state: 'failed' });
+    expect(s.store.rows.get(staff)!.lastError).toContain("HELP@ca.example.org is at ca.example.org, this mailca's own mail domain");
+    const errors = lines.map((l) => JSON.parse(l) as { level: number; msg: string; to: string; kind: string; outboundId: string });
+    expect(errors.map((e) => [e.level, e.to, e.kind, e.outboundId])).toEqual([
+      [50, 'bounces+x@ca.example.org', 'help', loop],
+      [50, 'HELP@ca.example.org', 'help', staff],
+    ]);
+    // the log names the address and the kind, never the mail itself
+    expect(lines.join('')).not.toContain('Help please');
+
+    // a subdomain of the mail domain is somebody else's: mailed as usual
+    const sub = await s.mailer.help({ ...ctx, to: 'desk@it.ca.example.org', key: 'in_3:help' });
+    expect(s.store.rows.get(sub)).toMatchObject({ state: 'queued' });
+    expect(s.jobs.jobs.has(sendJobId(sub))).toBe(true);
   });
 
   it.each(['', 'not an address', 'a@b.example, c@d.example', 'x@y.example\r\nBcc: z@w.example'])('refuses the recipient %j', async (to) => {

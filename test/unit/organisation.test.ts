@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MailcaError } from '../../src/domain/errors.js';
+import { ownDomainProblem } from '../../src/domain/mail-address.js';
 import { checkCreditAmount, checkOrganisation, organisationId } from '../../src/domain/organisation.js';
 
 const good = { name: 'Oakfield Primary', phase: 'primary', domains: ['oakfield.sch.example'], schoolOwned: [], requesters: ['office@oakfield.sch.example'], contacts: ['head@oakfield.sch.example'] };
@@ -49,6 +50,35 @@ describe('organisation input', () => {
     [{ contacts: ['nobody'] }, 'Management contact "nobody" is not a mail address.'],
     [{ contacts: ['head@gmail.example'] }, "Management contact head@gmail.example is not at one of the organisation's domains (oakfield.sch.example)."],
   ])('refuses %j', (over, problem) => expect(problems(over as Partial<typeof good>)).toContain(problem));
+
+  describe("at mailca's own mail domain", () => {
+    const own = (over: Partial<typeof good>): readonly string[] => {
+      try {
+        checkOrganisation({ ...good, ...over }, 'Oakfield.sch.example');
+        return [];
+      } catch (err) {
+        expect(err).toBeInstanceOf(MailcaError);
+        return (err as MailcaError).problems;
+      }
+    };
+
+    it('refuses the domain and every requester and contact there, saying why', () => {
+      const p = own({ domains: ['oakfield.sch.example'] });
+      expect(p).toContain("oakfield.sch.example is this mailca's own mail domain (MAILCA_MAIL_DOMAIN), not the organisation's: give the domain its people read mail at.");
+      expect(p).toContain(`Requester ${ownDomainProblem('office@oakfield.sch.example', 'oakfield.sch.example')}`);
+      expect(p).toContain(`Management contact ${ownDomainProblem('head@oakfield.sch.example', 'oakfield.sch.example')}`);
+    });
+
+    it('refuses a contact there even when the organisation lists other domains', () => {
+      const p = own({ domains: ['oakfield.sch.example', 'oakfield.example'], requesters: ['office@oakfield.example'], contacts: ['head@oakfield.example', 'Deputy@Oakfield.SCH.example'] });
+      expect(p).toContain(`Management contact ${ownDomainProblem('deputy@oakfield.sch.example', 'oakfield.sch.example')}`);
+      expect(p.filter((x) => x.startsWith('Requester'))).toEqual([]);
+    });
+
+    it('accepts a subdomain of it (somebody else\'s mail exchangers)', () => {
+      expect(() => checkOrganisation({ ...good, domains: ['staff.oakfield.sch.example'], requesters: ['office@staff.oakfield.sch.example'], contacts: ['head@staff.oakfield.sch.example'] }, 'oakfield.sch.example')).not.toThrow();
+    });
+  });
 
   it('lists every problem at once', () => {
     expect(problems({ phase: 'x', domains: [], requesters: [], contacts: [] })).toHaveLength(4);
