@@ -219,3 +219,20 @@ export function enrolmentBody(fields: Record<string, string | null> = {}): strin
   };
   return ['Hello,', '', ...Object.entries(all).flatMap(([k, v]) => (v === null ? [] : [`${k}: ${v}`])), '', 'Thanks'].join('\n');
 }
+
+/**
+ * Journey A up to the pickup: `who` enrols (the usual body, or `raw`), confirms, and
+ * ADMIN_1 approves, all by mail; returns the request's ref and the pickup mail's link and PIN.
+ */
+export async function throughApproval(h: JourneyHarness, who: string, raw?: string): Promise<{ ref: string; url: string; pin: string }> {
+  if (raw) await h.sendRaw(raw, { from: who, to: `enrol@${DOMAIN}` });
+  else await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ Email: who }) });
+  const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
+  const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
+  await h.replyTo(confirm, who, 'CONFIRM');
+  await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
+  const pickupMail = await h.mailTo(who, /ready to collect/i, 60_000);
+  const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
+  const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
+  return { ref, url, pin };
+}

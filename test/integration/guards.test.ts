@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
-import { ADMIN_1, DOMAIN, PEOPLE, enrolmentBody, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { DOMAIN, PEOPLE, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import { collectUrl, field, inviteUrl, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
 
@@ -73,14 +73,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('guarde
 
   it('pickup PIN (journey A): 50 wrong PINs at once, then the right one', async () => {
     const who = `pia@${PEOPLE}`;
-    await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ Email: who }) });
-    const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
-    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
-    await h.replyTo(confirm, who, 'CONFIRM');
-    await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
-    const pickupMail = await h.mailTo(who, /ready to collect/i, 60_000);
-    const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
-    const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
+    const { ref, url, pin } = await throughApproval(h, who);
     const wrongPin = String((Number(pin) + 1) % 100_000_000).padStart(8, '0');
     const csrf = field(await (await fetch(url)).text(), 'csrf');
 

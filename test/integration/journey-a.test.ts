@@ -16,7 +16,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
-import { ADMIN_1, ADMIN_2, DOMAIN, HOLDER, PEOPLE, SUPPORT, enrolmentBody, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { ADMIN_1, ADMIN_2, DOMAIN, HOLDER, PEOPLE, SUPPORT, enrolmentBody, startJourneyHarness, throughApproval as approvedPickup, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import { createOperator } from '../../src/workflow/operator.js';
 
@@ -48,19 +48,7 @@ describe.skipIf(!haveAll).each(BACKENDS)('journey A on $name', (backend) => {
     return out;
   }
 
-  /** Enrols `who` (with extra fields or a raw message), confirms and has ADMIN_1 approve; returns the pickup mail's link and PIN. */
-  async function throughApproval(who: string, raw?: string): Promise<{ ref: string; url: string; pin: string }> {
-    if (raw) await h.sendRaw(raw, { from: who, to: `enrol@${DOMAIN}` });
-    else await h.send({ from: who, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ Email: who }) });
-    const confirm = await h.mailTo(who, /R-[A-Z2-7]{10}/);
-    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
-    await h.replyTo(confirm, who, 'CONFIRM');
-    await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
-    const pickupMail = await h.mailTo(who, /ready to collect/i, 60_000);
-    const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
-    const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
-    return { ref, url, pin };
-  }
+  const throughApproval = (who: string, raw?: string) => approvedPickup(h, who, raw);
 
   it('enrol, confirm, approve, collect in Chromium, verify with openssl, activate', async () => {
     // Step 1: the holder enrols

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
-import { DOMAIN, HOLDER, ADMIN_1, SUPPORT, enrolmentBody, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { DOMAIN, HOLDER, SUPPORT, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 
 const UNDELIVERABLE = `helpdesk@${DOMAIN}`;
@@ -42,14 +42,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('one undeliverable
     expect(support).toEqual([UNDELIVERABLE, SUPPORT]);
 
     // enrol, confirm, approve
-    await h.send({ from: HOLDER, to: `enrol@${DOMAIN}`, subject: 'Certificate request', body: enrolmentBody({ Email: HOLDER }) });
-    const confirm = await h.mailTo(HOLDER, /R-[A-Z2-7]{10}/);
-    const ref = /R-[A-Z2-7]{10}/.exec(confirm.parsed.subject!)![0];
-    await h.replyTo(confirm, HOLDER, 'CONFIRM');
-    await h.replyTo(await h.mailTo(ADMIN_1, new RegExp(ref)), ADMIN_1, 'APPROVE');
-    const pickupMail = await h.mailTo(HOLDER, /ready to collect/i, 60_000);
-    const url = /http:\/\/127\.0\.0\.1:\d+\/pickup\/[a-z2-7]{26}/.exec(pickupMail.parsed.text!)![0];
-    const pin = /\b(\d{8})\b/.exec(pickupMail.parsed.text!.replace(url, ''))![1]!;
+    const { ref, url, pin } = await throughApproval(h, HOLDER);
 
     // collect, as plain form posts
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
