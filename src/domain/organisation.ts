@@ -6,6 +6,7 @@
  */
 import { MailcaError } from './errors.js';
 import { isOwnDomainAddress, ownDomainProblem, parseAddress } from './mail-address.js';
+import { formatCharacterProblem } from './format-characters.js';
 
 export const PHASES = ['primary', 'secondary', 'other'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -54,6 +55,9 @@ export function checkOrganisation(input: OrganisationInput, ownMailDomain: strin
   const id = organisationId(name);
   if (name.length === 0 || name.length > 200) problems.push('Give the organisation a name of 1 to 200 characters (--name).');
   else if (id.length === 0) problems.push(`The name "${name}" has no letters or digits to make an id from.`);
+  // the name goes into sponsor-validated certificates and into mail to its people
+  const invisible = formatCharacterProblem('The organisation name (--name)', name);
+  if (invisible) problems.push(invisible);
   const phase = input.phase.trim().toLowerCase();
   if (!(PHASES as readonly string[]).includes(phase)) problems.push(`Phase "${input.phase}" is not one of ${PHASES.join(', ')} (--phase).`);
 

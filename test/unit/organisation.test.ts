@@ -42,6 +42,7 @@ describe('organisation input', () => {
     [{ phase: 'nursery' }, 'Phase "nursery" is not one of primary, secondary, other (--phase).'],
     [{ name: '  ' }, 'Give the organisation a name of 1 to 200 characters (--name).'],
     [{ name: '!!!' }, 'The name "!!!" has no letters or digits to make an id from.'],
+    [{ name: 'Oakfield\u202EPrimary' }, 'The organisation name (--name) contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.'],
     [{ domains: [] }, 'Give at least one mail domain (--domain).'],
     [{ domains: ['oakfield.sch.example', 'not a domain'] }, '"not a domain" is not a mail domain (e.g. oakfield.sch.example).'],
     [{ schoolOwned: ['elsewhere.example'] }, '--school-owned elsewhere.example is not one of the organisation\'s domains; add it with --domain too.'],
