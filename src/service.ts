@@ -2,8 +2,11 @@
  * `mailca start`: the running service, by role (smtp, imap, worker, http; all by
  * default). With nothing configured it runs on one machine: PGlite in the data
  * directory, a redis-server it starts itself, `.eml` files in `<data>/outbox`, and the
- * CA initialised on first start. `stop()` drains: stop accepting, hand on what was
- * accepted, let jobs in progress finish, close everything.
+ * CA initialised on first start. `stop()` drains in reverse order of start: the web
+ * server, IMAP poller and SMTP listener stop accepting (SMTP sessions in DATA finish their
+ * message, bounded), what was accepted is handed to the queues, the job workers finish
+ * the jobs they hold (bounded by WORKER_DRAIN_MS), and only then the mailer pool, Redis
+ * connections and the store close.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -52,6 +55,9 @@ import type { EnrolmentDeps } from './workflow/enrolment-deps.js';
 import { createEnrolmentReplyHandlers } from './workflow/enrolment-replies.js';
 import { issueEnrolment } from './workflow/issue-enrolment.js';
 import { createEnrolmentIntake } from './workflow/submit-enrolment.js';
+
+/** How long a stop waits for the job workers to finish the jobs they hold. */
+export const WORKER_DRAIN_MS = 30_000;
 
 export const ROLES = ['smtp', 'imap', 'worker', 'http'] as const;
 export type Role = (typeof ROLES)[number];
@@ -305,6 +311,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         },
         { intake: 4, send: 8, issue: 2, housekeeping: 1, invite: 4, 'issue-smime': 4, ...opts.concurrency },
       );
+      // On stop (cleanups run in reverse) this comes after the listeners, pollers and the
+      // last spool hand-over, and before the mailer pool, Redis and the store close: the jobs
+      // in progress finish with everything they use still open.
+      cleanups.push(async () => {
+        const left = await jobs.drain(WORKER_DRAIN_MS);
+        if (left === 0) log.info({ subsystem: 'jobs' }, 'job workers finished their jobs');
+      });
       // pickup links expire on time (checked every ten minutes), and the CRLs are published
       // every twelve hours besides every revocation (BullMQ job schedulers: one each, however
       // many worker processes run)

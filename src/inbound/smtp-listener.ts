@@ -33,11 +33,18 @@ export interface SmtpListenerOptions {
   /** PEM key and certificate: STARTTLS is offered when given (RFC 3207). */
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
   readonly socketTimeoutMs?: number;
+  /** How long `stop()` lets sessions in progress finish before closing them with 421 (default 10 s). */
+  readonly closeTimeoutMs?: number;
 }
 
 export interface SmtpListener {
   start(): Promise<{ port: number }>;
-  /** Stops accepting connections and waits for sessions in progress (bounded). */
+  /**
+   * Stops accepting connections (the port closes). A message whose DATA is being received
+   * is finished and answered as usual (250 once spooled); any further command in a session
+   * gets `421 Server shutting down` and the connection closes; a session still open
+   * after `closeTimeoutMs` gets that 421 and is closed. Resolves once all are gone.
+   */
   stop(): Promise<void>;
 }
 
@@ -62,7 +69,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
     disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     disableReverseLookup: true,
     socketTimeout: opts.socketTimeoutMs ?? 60_000,
-    closeTimeout: 30_000,
+    closeTimeout: opts.closeTimeoutMs ?? 10_000,
     logger: false,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     onConnect(session, callback) {

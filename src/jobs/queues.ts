@@ -58,7 +58,14 @@ export interface Jobs extends JobQueue {
   ping(): Promise<boolean>;
   /** Counts per queue, for the operator. */
   counts(): Promise<Record<JobName, Record<string, number>>>;
-  /** Drain: workers finish the jobs they hold and stop taking new ones; then everything closes. */
+  /**
+   * Stops the workers: they take no new job and finish the ones they hold, for at most
+   * `boundMs`. Resolves with the number of jobs still running then (0 after a clean
+   * drain); those keep their lock until it lapses, and run again elsewhere or after a
+   * restart. The queues stay open (jobs in progress may add jobs) until `close`.
+   */
+  drain(boundMs: number): Promise<number>;
+  /** Drains the workers (if not done yet, bounded by 30 s), then closes the queues and connections. */
   close(): Promise<void>;
 }
 
@@ -84,6 +91,8 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
   const queues = new Map<JobName, Queue>();
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
+  let active = 0; // jobs whose handler runs in this process
+  let drained: Promise<number> | null = null;
   const queueOf = (name: JobName): Queue => {
     let q = queues.get(name);
     if (!q) {
@@ -149,11 +158,14 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
             checkPayload(name, job.data);
             const attempts = job.opts.attempts ?? 1;
             const ctx: JobContext = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= attempts };
+            active++;
             try {
               await handler(job.data, ctx);
             } catch (err) {
               if (isMailcaError(err) && err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
               throw err;
+            } finally {
+              active--;
             }
           },
           {
@@ -188,9 +200,26 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
       return out;
     },
 
+    drain(boundMs) {
+      drained ??= (async () => {
+        // Worker.close stops fetching and waits for the jobs in progress to finish
+        const closed = Promise.all(workers.map((w) => w.close())).then(() => true);
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)));
+        const clean = await Promise.race([closed, bound]);
+        clearTimeout(timer);
+        if (clean) return 0;
+        const left = active;
+        log.warn({ boundMs, running: left }, 'job workers did not finish in time; their jobs run again after their lock lapses');
+        // end the workers' blocking connections so that nothing waits on them any longer
+        for (const c of workerConnections) c.disconnect();
+        return left;
+      })();
+      return drained;
+    },
+
     async close() {
-      // Worker.close waits for the jobs in progress to finish
-      await Promise.all(workers.map((w) => w.close()));
+      await this.drain(30_000);
       await Promise.all([...queues.values()].map((q) => q.close()));
       for (const c of workerConnections) c.disconnect();
       connection.disconnect();

@@ -19,7 +19,7 @@ import { peersPresent } from '../helpers/peers.js';
 const log = createRootLogger('silent');
 const accepts = (a: string): boolean => a.toLowerCase().endsWith('@bot.test');
 
-function listener(opts: { receive: (raw: Buffer, e: Envelope) => Promise<string>; tls?: { key: Buffer; cert: Buffer }; maxClients?: number; maxClientsPerAddress?: number }): SmtpListener {
+function listener(opts: { receive: (raw: Buffer, e: Envelope) => Promise<string>; tls?: { key: Buffer; cert: Buffer }; maxClients?: number; maxClientsPerAddress?: number; closeTimeoutMs?: number }): SmtpListener {
   return createSmtpListener({
     host: '127.0.0.1',
     port: 0,
@@ -31,6 +31,7 @@ function listener(opts: { receive: (raw: Buffer, e: Envelope) => Promise<string>
     log,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.maxClientsPerAddress === undefined ? {} : { maxClientsPerAddress: opts.maxClientsPerAddress }),
+    ...(opts.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: opts.closeTimeoutMs }),
   });
 }
 
@@ -152,5 +153,69 @@ describe('SMTP listener: sessions per client address', () => {
       for (const g of open) g.close();
       await l.stop();
     }
+  });
+});
+
+/** A raw SMTP session that hands out the server's replies one by one (bounded waits). */
+function rawSession(port: number): Promise<{ write: (s: string) => void; reply: () => Promise<string>; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection({ port, host: '127.0.0.1' });
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    const replies: string[] = [];
+    let buf = '';
+    let wake: (() => void) | null = null;
+    c.on('data', (d) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (/^\d{3} /.test(line)) replies.push(line);
+      }
+      wake?.();
+    });
+    c.on('error', reject);
+    const reply = async (): Promise<string> => {
+      for (let i = 0; i < 50 && replies.length === 0; i++) await new Promise<void>((r) => ((wake = r), setTimeout(r, 100)));
+      const r = replies.shift();
+      if (r === undefined) throw new Error('no reply within 5 s');
+      return r;
+    };
+    c.once('connect', () => resolve({ write: (s) => c.write(s), reply, closed }));
+  });
+}
+
+describe('SMTP listener: stop', () => {
+  it('closes the port at once, finishes a message in DATA with 250, answers the next command 421, and closes idle sessions with 421 after the bound', async () => {
+    const received: string[] = [];
+    const l = listener({ closeTimeoutMs: 1_500, receive: async (raw) => (received.push(raw.toString()), `m${received.length}`) });
+    const { port } = await l.start();
+    const busy = await rawSession(port);
+    const idle = await rawSession(port);
+    expect(await busy.reply()).toMatch(/^220 /);
+    expect(await idle.reply()).toMatch(/^220 /);
+    for (const [cmd, code] of [['EHLO c.src.test', '250'], ['MAIL FROM:<a@src.test>', '250'], ['RCPT TO:<help@bot.test>', '250'], ['DATA', '354']] as const) {
+      busy.write(`${cmd}\r\n`);
+      expect(await busy.reply()).toMatch(new RegExp(`^${code}`));
+    }
+    busy.write('Subject: half\r\n\r\nfirst line\r\n');
+    const t0 = Date.now();
+    const stopped = l.stop();
+    // a new client is refused: nothing listens any longer
+    await expect(rawSession(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // the message in DATA is finished and taken
+    busy.write('second line\r\n.\r\n');
+    expect(await busy.reply()).toMatch(/^250 .*queued as m1/);
+    expect(received[0]).toContain('second line');
+    // the next command is answered 421 and the session ends
+    busy.write('MAIL FROM:<a@src.test>\r\n');
+    expect(await busy.reply()).toMatch(/^421 Server shutting down/);
+    await busy.closed;
+    // the silent session gets 421 once the bound is over, and the stop ends then
+    expect(await idle.reply()).toMatch(/^421 /);
+    await idle.closed;
+    await stopped;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_400);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });
