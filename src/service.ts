@@ -30,6 +30,10 @@ import { createMessageParser } from './inbound/message-parser.js';
 import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js';
 import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
+import { createRedisProbe } from './jobs/redis-probe.js';
+import { spoolWritableProbe } from './store/spool-probe.js';
+import { createReadiness, type Probe } from './workflow/readiness.js';
+import { rederiveJobs } from './workflow/rederive-jobs.js';
 import { createReplyBudget } from './jobs/reply-budget.js';
 import { createRequestLimits } from './jobs/request-limits.js';
 import { clientAddressOf } from './http/rate-limit.js';
@@ -58,6 +62,9 @@ import { createEnrolmentIntake } from './workflow/submit-enrolment.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
 export const WORKER_DRAIN_MS = 30_000;
+
+/** `/readyz` answers within this time, whatever is down. */
+const READY_TIMEOUT_MS = 800;
 
 export const ROLES = ['smtp', 'imap', 'worker', 'http'] as const;
 export type Role = (typeof ROLES)[number];
@@ -203,6 +210,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const redis: Redis = redisConnection(target);
     redis.on('error', () => undefined); // reported by the jobs connection
     cleanups.push(async () => void redis.disconnect());
+    // readiness and the sweep lease ask Redis through a connection that fails fast
+    const redisProbe = createRedisProbe(target, { timeoutMs: 500 });
+    cleanups.push(async () => redisProbe.close());
 
     // Step 3: outbound mail
     const outboxDir = join(config.dataDir, 'outbox');
@@ -318,31 +328,36 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         const left = await jobs.drain(WORKER_DRAIN_MS);
         if (left === 0) log.info({ subsystem: 'jobs' }, 'job workers finished their jobs');
       });
-      // pickup links expire on time (checked every ten minutes), and the CRLs are published
-      // every twelve hours besides every revocation (BullMQ job schedulers: one each, however
-      // many worker processes run)
-      await jobs.schedule('housekeeping', { v: 1, task: 'expire-pickups' }, 'expire-pickups', 600_000);
-      await jobs.schedule('housekeeping', { v: 1, task: 'publish-crls' }, 'publish-crls', 12 * 3_600_000);
-      await jobs.schedule('housekeeping', { v: 1, task: 'renewal-reminders' }, 'renewal-reminders', 3_600_000);
-      await jobs.schedule('housekeeping', { v: 1, task: 'reissue-subscriptions' }, 'reissue-subscriptions', 3_600_000);
-      // mail stored but not in Redis (queued by a CLI command while no Redis was reachable,
-      // or Redis lost its data): sent once seen, checked at start and every minute
-      const sendQueued = async (): Promise<void> => {
-        for (const m of await wired.store.outbound.list({ state: 'queued', limit: 1000 })) await jobs.ensure('send', { v: 1, outboundId: m.id }, `send-${m.id}`);
+      // The job schedulers and the work the database says is unfinished (queued mail,
+      // approved enrolments, unfinished messages) are written to Redis at start, and again
+      // by a periodic sweep wherever Redis lost them (workflow/rederive-jobs.ts). One
+      // process sweeps at a time: the holder of a Redis lease renewed at every tick.
+      const rederiveDeps = { jobs, inbound: wired.store.inbound, outbound: wired.store.outbound, enrolments: wired.store.enrolments };
+      const atStart = await rederiveJobs(rederiveDeps, 'start');
+      if (atStart.send + atStart.issue + atStart.intake > 0) log.info({ subsystem: 'jobs', ...atStart }, 'unfinished work queued again at start');
+      const sweepMs = config.sweepSeconds * 1000;
+      const sweepLease = `${config.bullmqPrefix}:sweep-leader`;
+      // a sweep waits for Redis while it is away; a new one starts only when the last one
+      // ended, or ran so long (5 intervals, at least 5 minutes) that it is taken as lost
+      let sweepingSince: number | null = null;
+      const sweep = async (): Promise<void> => {
+        const now = Date.now();
+        if (sweepingSince !== null && now - sweepingSince < Math.max(5 * sweepMs, 300_000)) return;
+        if (!(await redisProbe.lease(sweepLease, 2 * sweepMs + 1_000))) return;
+        const mine = (sweepingSince = now);
+        try {
+          const r = await rederiveJobs(rederiveDeps, 'sweep');
+          if (r.schedulers + r.issue + r.intake > 0) log.warn({ subsystem: 'jobs', ...r }, 'Redis was missing work the database holds; queued again');
+          else if (r.send > 0) log.info({ subsystem: 'jobs', send: r.send }, 'queued mail sent');
+        } catch (err) {
+          log.warn({ subsystem: 'jobs', err }, 'the job sweep failed; it runs again at the next interval');
+        } finally {
+          if (sweepingSince === mine) sweepingSince = null;
+        }
       };
-      await sendQueued();
-      const queuedSweeper = setInterval(() => void sendQueued().catch((err: unknown) => log.warn({ err }, 'checking queued mail failed')), 60_000);
-      queuedSweeper.unref();
-      cleanups.push(async () => clearInterval(queuedSweeper));
-      // approved requests whose issue job may be lost (Redis without its data)
-      for (const e of await wired.store.enrolments.list({ state: 'approved', limit: 1000 })) await jobs.ensure('issue', { v: 1, enrolmentId: e.id }, `issue-${e.id}`);
-      // Messages the database says are unfinished: their job may be gone from Redis, or
-      // have failed without the handler running (a job that stalled twice), which would
-      // leave the message unanswered and not marked failed.
-      for (const id of await wired.store.inbound.pending(10_000)) {
-        const r = await jobs.ensure('intake', { v: 1, inboundId: id }, `in-${id}`);
-        if (r !== 'present') log.info({ subsystem: 'jobs', inboundId: id, action: r }, 'unfinished message queued again');
-      }
+      const sweeper = setInterval(() => void sweep(), sweepMs);
+      sweeper.unref();
+      cleanups.push(async () => clearInterval(sweeper));
     }
 
     let forwarder: Forwarder | null = null;
@@ -400,13 +415,15 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     let httpPort: number | null = null;
     if (roles.includes('http')) {
-      const routes: Route[] = healthRoutes(async () => ({
-        database: await wired.store.db.query('SELECT 1 AS ok').then(
-          () => true,
-          () => false,
-        ),
-        redis: await jobs.ping(),
-      }));
+      // readiness: every part this process needs, probed at once, each within its own
+      // deadline, so /readyz answers within a second whatever is down
+      const probes: Record<string, Probe> = {
+        database: async () => void (await wired.store.db.query('SELECT 1 AS ok')),
+        redis: () => redisProbe.ping(),
+      };
+      // a process that answers SMTP 250 must be able to write its spool first
+      if (roles.includes('smtp') || roles.includes('imap')) probes.spool = spoolWritableProbe(join(config.dataDir, 'spool'));
+      const routes: Route[] = healthRoutes(createReadiness(probes, { timeoutMs: READY_TIMEOUT_MS }));
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       // abuse limits on every POST, counted in Redis so that all web processes share them

@@ -44,6 +44,8 @@ export interface Config {
   readonly outboundSmtpUrl: string | undefined;
   readonly imapUrl: string | undefined;
   readonly imapPollSeconds: number;
+  /** How often a worker checks that Redis holds the job schedulers and the work the database says is unfinished (MAILCA_SWEEP_SECONDS, 60). */
+  readonly sweepSeconds: number;
   /** A reply counts only when DMARC passes for its sender (default on outside development). */
   readonly requireDmarc: boolean;
   /** The most replies one sender gets per day. */
@@ -132,6 +134,7 @@ const schema = z.object({
   OUTBOUND_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'OUTBOUND_SMTP_URL must start with smtp:// or smtps://').optional(),
   IMAP_URL: z.string().regex(/^imaps?:\/\//, 'IMAP_URL must start with imap:// or imaps://').optional(),
   IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
+  MAILCA_SWEEP_SECONDS: positiveInt('MAILCA_SWEEP_SECONDS', 60, 3600),
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
   MAILCA_SIGN_MAIL: bool('MAILCA_SIGN_MAIL'),
   MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
@@ -187,6 +190,7 @@ export function envToConfig(raw: RawEnv): Config {
     outboundSmtpUrl: v.OUTBOUND_SMTP_URL,
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
+    sweepSeconds: v.MAILCA_SWEEP_SECONDS,
     requireDmarc: v.MAILCA_REQUIRE_DMARC ?? env !== 'development',
     signMail: v.MAILCA_SIGN_MAIL ?? true,
     replyCap: v.MAILCA_REPLY_CAP,

@@ -39,6 +39,7 @@ export const PLAIN_VARIABLES = [
   'HTTP_MAX_CONNECTIONS',
   'HTTP_HEADERS_TIMEOUT_MS',
   'SMTP_MAX_CLIENTS_PER_ADDRESS',
+  'MAILCA_SWEEP_SECONDS',
 ] as const;
 
 export type EnvName = (typeof SECRET_VARIABLES)[number] | (typeof PLAIN_VARIABLES)[number];

@@ -14,6 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Readiness } from '../workflow/readiness.js';
 import type { RequestLimits } from '../workflow/request-limits.js';
 import { sendTooManyRequests } from './rate-limit.js';
 
@@ -56,16 +57,21 @@ export function sendText(res: ServerResponse, status: number, text: string, type
   res.end(text);
 }
 
-export function healthRoutes(ready: () => Promise<Record<string, boolean>>): Route[] {
+/**
+ * `/healthz`: the process answers (liveness; it asks nothing else). `/readyz`: `ready()`
+ * (bounded, see workflow/readiness.ts) — 200 `{ ok: true, checks }` when every check
+ * passed, else 503 with `reasons` naming why each failing one failed.
+ */
+export function healthRoutes(ready: () => Promise<Readiness>): Route[] {
   return [
     { method: 'GET', path: '/healthz', handler: (_req, res) => sendText(res, 200, 'ok\n') },
     {
       method: 'GET',
       path: '/readyz',
       handler: async (_req, res) => {
-        const checks = await ready();
-        const ok = Object.values(checks).every(Boolean);
-        sendText(res, ok ? 200 : 503, `${JSON.stringify({ ok, checks })}\n`, 'application/json');
+        const r = await ready();
+        const body = r.ok ? { ok: true, checks: r.checks } : { ok: false, checks: r.checks, reasons: r.reasons };
+        sendText(res, r.ok ? 200 : 503, `${JSON.stringify(body)}\n`, 'application/json');
       },
     },
   ];

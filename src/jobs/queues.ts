@@ -46,16 +46,17 @@ export interface Jobs extends JobQueue {
   /**
    * Makes sure a job for this id will run: adds it, or retries it when a job with that id
    * already failed or completed (BullMQ ignores adding an id it still holds). For work
-   * the database says is unfinished, e.g. after a crash.
+   * the database says is unfinished, e.g. after a crash. With `missingOnly`, a job Redis
+   * still holds in any state is left as it is (the periodic sweep: a job that failed for
+   * good is not retried every minute).
    */
-  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<'added' | 'retried' | 'present'>;
+  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string, opts?: { readonly missingOnly?: boolean }): Promise<'added' | 'retried' | 'present'>;
   /**
    * Runs a job every `everyMs` (BullMQ job scheduler): one scheduler per id however many
-   * processes call this, so several workers do not multiply it.
+   * processes call this, so several workers do not multiply it. With `ifMissing`, an
+   * existing scheduler is left alone (its next run keeps its time). True when it wrote one.
    */
-  schedule<N extends JobName>(name: N, payload: JobPayloads[N], schedulerId: string, everyMs: number): Promise<void>;
-  /** True when Redis answers (readiness). */
-  ping(): Promise<boolean>;
+  schedule<N extends JobName>(name: N, payload: JobPayloads[N], schedulerId: string, everyMs: number, opts?: { readonly ifMissing?: boolean }): Promise<boolean>;
   /** Counts per queue, for the operator. */
   counts(): Promise<Record<JobName, Record<string, number>>>;
   /**
@@ -124,13 +125,14 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
       await queueOf(name).add(name, payload, { jobId });
     },
 
-    async ensure(name, payload, jobId) {
+    async ensure(name, payload, jobId, ensureOpts) {
       const q = queueOf(name);
       const job = await q.getJob(jobId);
       if (!job) {
         await q.add(name, payload, { jobId });
         return 'added';
       }
+      if (ensureOpts?.missingOnly) return 'present';
       const state = await job.getState();
       if (state === 'failed') {
         await job.retry('failed');
@@ -144,8 +146,11 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
       return 'present';
     },
 
-    async schedule(name, payload, schedulerId, everyMs) {
-      await queueOf(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name, data: payload });
+    async schedule(name, payload, schedulerId, everyMs, scheduleOpts) {
+      const q = queueOf(name);
+      if (scheduleOpts?.ifMissing && (await q.getJobScheduler(schedulerId))) return false;
+      await q.upsertJobScheduler(schedulerId, { every: everyMs }, { name, data: payload });
+      return true;
     },
 
     startWorkers(handlers, concurrency) {
@@ -183,14 +188,6 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
         worker.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: err.message } }, 'job failed'));
         worker.on('error', (err) => log.warn({ err: { message: err.message }, queue: name }, 'worker error'));
         workers.push(worker);
-      }
-    },
-
-    async ping() {
-      try {
-        return (await connection.ping()) === 'PONG';
-      } catch {
-        return false;
       }
     },
 
