@@ -408,6 +408,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         state: { load: () => wired.store.mailboxes.load(mailbox), save: (p) => wired.store.mailboxes.save(mailbox, p) },
         log: log.child({ subsystem: 'imap' }),
         pollIntervalMs: config.imapPollSeconds * 1000,
+        // on stop: the SMTP listener's 10 s and the workers' 30 s follow, within a 60 s grace
+        drainTimeoutMs: 10_000,
       });
       await poller.start();
       cleanups.push(() => poller.stop());
