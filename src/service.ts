@@ -241,7 +241,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
           const cmd = parseCommand(line);
           if (cmd.verb === 'RECOVER') return recovery.request({ inboundId: req.inboundId, sender, registrant: cmd.args.email.toLowerCase(), message: req.message, reply: req.reply });
         } catch (err) {
-          if (!isMailcaError(err)) throw err;
+          // only a refusal is answered; a retryable error (the database away) retries the job
+          if (!isMailcaError(err) || !err.permanent) throw err;
           await orders.mail.send('recoveryRefused', { ...req.reply, subject: null }, { reason: `${err.message} ${err.hint ?? ''}`.trim() });
           return;
         }

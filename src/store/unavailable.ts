@@ -50,7 +50,7 @@ export function storeUnavailable(cause: unknown): MailcaError {
   return new MailcaError({
     code: STORE_UNAVAILABLE,
     message: `The database is unavailable (${why}).`,
-    hint: 'The work is retried; check that PostgreSQL (DATABASE_URL) is running and reachable.',
+    hint: 'Check that PostgreSQL (DATABASE_URL) is running and reachable; work in progress is retried.',
     permanent: false,
     cause,
   });
