@@ -15,7 +15,7 @@ export interface PostgresOptions {
   /** Connections at most (default 10). */
   readonly max?: number;
   /**
-   * A new connection, or a wait for a free one, fails after this long (default 5 s): with
+   * A new connection, or a wait for a free one, fails after this long (default 10 s): with
    * the server down or unreachable, queries fail fast and the work is retried, rather
    * than hanging.
    */
@@ -39,7 +39,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
     // a peer that vanished without closing (network cut) is noticed by TCP keepalive
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
