@@ -330,12 +330,12 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         if (left === 0) log.info({ subsystem: 'jobs' }, 'job workers finished their jobs');
       });
       // The job schedulers and the work the database says is unfinished (queued mail,
-      // approved enrolments, unfinished messages) are written to Redis at start, and again
+      // approved enrolments, unfinished messages, registrants to invite or issue for) are written to Redis at start, and again
       // by a periodic sweep wherever Redis lost them (workflow/rederive-jobs.ts). One
       // process sweeps at a time: the holder of a Redis lease renewed at every tick.
-      const rederiveDeps = { jobs, inbound: wired.store.inbound, outbound: wired.store.outbound, enrolments: wired.store.enrolments };
+      const rederiveDeps = { jobs, inbound: wired.store.inbound, outbound: wired.store.outbound, enrolments: wired.store.enrolments, registrants: wired.store.registrants };
       const atStart = await rederiveJobs(rederiveDeps, 'start');
-      if (atStart.send + atStart.issue + atStart.intake > 0) log.info({ subsystem: 'jobs', ...atStart }, 'unfinished work queued again at start');
+      if (atStart.send + atStart.issue + atStart.intake + atStart.invite + atStart.smime > 0) log.info({ subsystem: 'jobs', ...atStart }, 'unfinished work queued again at start');
       const sweepMs = config.sweepSeconds * 1000;
       const sweepLease = `${config.bullmqPrefix}:sweep-leader`;
       // a sweep waits for Redis while it is away; a new one starts only when the last one
@@ -348,7 +348,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         const mine = (sweepingSince = now);
         try {
           const r = await rederiveJobs(rederiveDeps, 'sweep');
-          if (r.schedulers + r.issue + r.intake > 0) log.warn({ subsystem: 'jobs', ...r }, 'Redis was missing work the database holds; queued again');
+          if (r.schedulers + r.issue + r.intake + r.invite + r.smime > 0) log.warn({ subsystem: 'jobs', ...r }, 'Redis was missing work the database holds; queued again');
           else if (r.send > 0) log.info({ subsystem: 'jobs', send: r.send }, 'queued mail sent');
         } catch (err) {
           log.warn({ subsystem: 'jobs', err }, 'the job sweep failed; it runs again at the next interval');

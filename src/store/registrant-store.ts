@@ -143,6 +143,16 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
     async resetPassword(orderId, line, passwordHash, audit) {
       await update(`UPDATE registrants SET password_hash = $3, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' RETURNING *`, [orderId, line, passwordHash], audit);
     },
+    async awaitingJobs(limit) {
+      const key = (x: Row) => ({ orderId: String(x.order_id), line: Number(x.line) });
+      const invite = await db.query(
+        `SELECT o.order_id, o.line FROM order_rows o LEFT JOIN registrants g ON g.order_id = o.order_id AND g.line = o.line
+          WHERE o.state = 'approved' AND g.order_id IS NULL ORDER BY o.decided_at, o.order_id, o.line LIMIT $1`,
+        [limit],
+      );
+      const issue = await db.query(`SELECT order_id, line FROM registrants WHERE state = 'set-up' ORDER BY updated_at, order_id, line LIMIT $1`, [limit]);
+      return { invite: invite.map(key), issue: issue.map(key) };
+    },
     async collected(orderId, line, at, audit) {
       await update(`UPDATE registrants SET collected_at = COALESCE(collected_at, $3), updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line, at], audit);
     },

@@ -950,6 +950,12 @@ export interface RegistrantStore {
   /** A new password (forgot password, after the challenge answer). */
   resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
   collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;
+  /**
+   * Journey B work the database says is unfinished, for rederiving lost jobs: approved
+   * rows with no registrant yet (their `invite` job) and registrants set up but not yet
+   * issued (their `issue-smime` job); at most `limit` of each, oldest first.
+   */
+  awaitingJobs(limit: number): Promise<{ invite: { orderId: string; line: number }[]; issue: { orderId: string; line: number }[] }>;
 }
 
 // ---------------------------------------------------------------- audit

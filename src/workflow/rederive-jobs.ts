@@ -9,6 +9,8 @@
  *   subscription reissue) are written again where missing;
  * - mail the database holds as queued gets its send job;
  * - approved enrolments get their issue job;
+ * - approved order rows without a registrant get their invite job, and registrants set up
+ *   but not yet issued their issue-smime job (journey B);
  * - inbound messages not yet finished get their intake job.
  *
  * Job ids are the deterministic ones the work is first queued under, so a job Redis
@@ -19,7 +21,7 @@
  * job that failed for good is not retried every minute.
  */
 import { intakeJobId } from './forward-spooled.js';
-import type { EnrolmentStore, InboundStore, JobName, JobPayloads, OutboundStore } from './ports.js';
+import type { EnrolmentStore, InboundStore, JobName, JobPayloads, OutboundStore, RegistrantStore } from './ports.js';
 
 export const HOUSEKEEPING_SCHEDULES: readonly { readonly task: JobPayloads['housekeeping']['task']; readonly everyMs: number }[] = [
   // pickup links expire on time, checked every ten minutes
@@ -41,6 +43,7 @@ export interface RederiveDeps {
   readonly inbound: InboundStore;
   readonly outbound: OutboundStore;
   readonly enrolments: EnrolmentStore;
+  readonly registrants: Pick<RegistrantStore, 'awaitingJobs'>;
 }
 
 export interface Rederived {
@@ -50,10 +53,13 @@ export interface Rederived {
   readonly send: number;
   readonly issue: number;
   readonly intake: number;
+  /** Journey B: registrants invited, and S/MIME certificates made (jobs added or run again). */
+  readonly invite: number;
+  readonly smime: number;
 }
 
 // bounded per pass; what is beyond is taken by the next sweep
-const LIMIT = { send: 1_000, issue: 1_000, intake: 10_000 } as const;
+const LIMIT = { send: 1_000, issue: 1_000, intake: 10_000, registrants: 1_000 } as const;
 
 export async function rederiveJobs(deps: RederiveDeps, mode: 'start' | 'sweep'): Promise<Rederived> {
   const sweep = mode === 'sweep';
@@ -76,5 +82,15 @@ export async function rederiveJobs(deps: RederiveDeps, mode: 'start' | 'sweep'):
   for (const id of await deps.inbound.pending(LIMIT.intake)) {
     if ((await deps.jobs.ensure('intake', { v: 1, inboundId: id }, intakeJobId(id), { missingOnly: sweep })) !== 'present') intake++;
   }
-  return { schedulers, send, issue, intake };
+  // Journey B: the same job ids order-replies.ts and registrants.ts queue them under
+  const b = await deps.registrants.awaitingJobs(LIMIT.registrants);
+  let invite = 0;
+  for (const r of b.invite) {
+    if ((await deps.jobs.ensure('invite', { v: 1, orderId: r.orderId, line: r.line }, `invite-${r.orderId}-${r.line}`, { missingOnly: sweep })) !== 'present') invite++;
+  }
+  let smime = 0;
+  for (const r of b.issue) {
+    if ((await deps.jobs.ensure('issue-smime', { v: 1, orderId: r.orderId, line: r.line }, `issue-smime-${r.orderId}-${r.line}`, { missingOnly: sweep })) !== 'present') smime++;
+  }
+  return { schedulers, send, issue, intake, invite, smime };
 }

@@ -105,4 +105,18 @@ describe.each(BACKENDS)('orders on $name', (backend) => {
     expect(balance).toEqual({ available: 30 - approved, reserved: 0, consumed: approved });
     expect((await s.orders.get(o.id))!.state).toBe('decided');
   });
+
+  it('tells what journey B work is unfinished: approved rows without a registrant, registrants set up but not issued', async () => {
+    const s = await open(5);
+    const o = await draft(s, 'in-b', rowsOf(4, 'b'));
+    await s.orders.place(o.id, 'office', audit('order.placed'));
+    await s.orders.decideRows({ orderId: o.id, lines: [1, 2, 3], decision: 'approved', by: 'head', reason: null }, audit('order.rows-decided'));
+    await s.orders.decideRows({ orderId: o.id, lines: [4], decision: 'rejected', by: 'head', reason: 'no' }, audit('order.rows-decided'));
+    expect(await s.registrants.awaitingJobs(10)).toEqual({ invite: [1, 2, 3].map((line) => ({ orderId: o.id, line })), issue: [] });
+    // row 1 invited, row 2 invited and set up: row 3 still waits for its invitation, row 2 for its certificate
+    for (const line of [1, 2]) await s.registrants.invite({ orderId: o.id, line, email: `b${line - 1}@oakfield.sch.example`, inviteTokenHash: `hash-${line}` }, audit('registrant.invited'));
+    await s.registrants.setUp(o.id, 2, { passwordHash: 'p', question: 'q?', answerHash: 'a' }, audit('registrant.set-up'));
+    expect(await s.registrants.awaitingJobs(10)).toEqual({ invite: [{ orderId: o.id, line: 3 }], issue: [{ orderId: o.id, line: 2 }] });
+    expect((await s.registrants.awaitingJobs(0)).invite).toEqual([]);
+  });
 });

@@ -32,12 +32,15 @@ function fakeRedis(jobs: Record<string, State> = {}, schedulers: string[] = []) 
   return { repair, held, scheduled, calls };
 }
 
-function deps(repair: JobRepair, db: { queued?: string[]; approved?: string[]; pending?: string[] }): RederiveDeps {
+type Row = { orderId: string; line: number };
+
+function deps(repair: JobRepair, db: { queued?: string[]; approved?: string[]; pending?: string[]; uninvited?: Row[]; setUp?: Row[] }): RederiveDeps {
   return {
     jobs: repair,
     outbound: { list: async () => (db.queued ?? []).map((id) => ({ id })) } as unknown as OutboundStore,
     enrolments: { list: async () => (db.approved ?? []).map((id) => ({ id })) } as unknown as EnrolmentStore,
     inbound: { pending: async () => db.pending ?? [] } as unknown as InboundStore,
+    registrants: { awaitingJobs: async () => ({ invite: db.uninvited ?? [], issue: db.setUp ?? [] }) },
   };
 }
 
@@ -56,7 +59,7 @@ describe('rederiveJobs', () => {
   it('an emptied Redis gets back every scheduler and every unfinished job under its usual id', async () => {
     const r = fakeRedis();
     const got = await rederiveJobs(deps(r.repair, { queued: ['o1'], approved: ['e1'], pending: ['m1', 'm2'] }), 'sweep');
-    expect(got).toEqual({ schedulers: 4, send: 1, issue: 1, intake: 2 });
+    expect(got).toEqual({ schedulers: 4, send: 1, issue: 1, intake: 2, invite: 0, smime: 0 });
     expect([...r.scheduled].sort()).toEqual([...ALL_SCHEDULERS].sort());
     expect([...r.held.keys()].sort()).toEqual(['in-m1', 'in-m2', 'issue-e1', 'send-o1']);
   });
@@ -64,7 +67,7 @@ describe('rederiveJobs', () => {
   it('a sweep over a Redis that holds everything changes nothing', async () => {
     const r = fakeRedis({ 'send-o1': 'waiting', 'issue-e1': 'failed', 'in-m1': 'completed' }, ALL_SCHEDULERS);
     const got = await rederiveJobs(deps(r.repair, { queued: ['o1'], approved: ['e1'], pending: ['m1'] }), 'sweep');
-    expect(got).toEqual({ schedulers: 0, send: 0, issue: 0, intake: 0 });
+    expect(got).toEqual({ schedulers: 0, send: 0, issue: 0, intake: 0, invite: 0, smime: 0 });
     expect(r.calls).toEqual([]);
   });
 
@@ -77,7 +80,14 @@ describe('rederiveJobs', () => {
   it('at start, schedulers are rewritten and failed or completed jobs of unfinished work run again', async () => {
     const r = fakeRedis({ 'issue-e1': 'failed', 'in-m1': 'completed' }, ALL_SCHEDULERS);
     const got = await rederiveJobs(deps(r.repair, { approved: ['e1'], pending: ['m1', 'm2'] }), 'start');
-    expect(got).toEqual({ schedulers: 4, send: 0, issue: 1, intake: 2 });
+    expect(got).toEqual({ schedulers: 4, send: 0, issue: 1, intake: 2, invite: 0, smime: 0 });
     expect(r.calls.filter((c) => !c.startsWith('schedule'))).toEqual(['retry issue issue-e1', 'retry intake in-m1', 'add intake in-m2']);
+  });
+
+  it('journey B: approved rows without a registrant get their invite job, registrants set up their issue-smime job, under the ids the journey uses', async () => {
+    const r = fakeRedis({ 'invite-O-A-2': 'waiting' }, ALL_SCHEDULERS);
+    const got = await rederiveJobs(deps(r.repair, { uninvited: [{ orderId: 'O-A', line: 1 }, { orderId: 'O-A', line: 2 }], setUp: [{ orderId: 'O-B', line: 3 }] }), 'sweep');
+    expect(got).toMatchObject({ invite: 1, smime: 1 });
+    expect(r.calls).toEqual(['add invite invite-O-A-1', 'add issue-smime issue-smime-O-B-3']);
   });
 });
