@@ -6,7 +6,9 @@
  * `dist/` is left alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { freePort } from './redis.js';
 
 const ROOT = process.cwd();
 const MAIN = join(ROOT, 'src/main.ts');
@@ -91,4 +93,27 @@ export async function startMailca(env: NodeJS.ProcessEnv, opts: { readyTimeoutMs
     await new Promise((r) => setTimeout(r, 50));
   }
   return proc;
+}
+
+/**
+ * The environment of a `mailca start` in a fault test: a data directory under `dir`, a
+ * random master key, the bot at `domain`, free SMTP and HTTP ports on 127.0.0.1, replies
+ * to `outboundUrl`, the given Redis and BullMQ prefix; `extra` adds or overrides.
+ */
+export async function faultTestEnv(o: { dir: string; domain: string; redisUrl: string; outboundUrl: string; prefix: string; extra?: NodeJS.ProcessEnv }): Promise<NodeJS.ProcessEnv> {
+  return {
+    MAILCA_DATA_DIR: join(o.dir, 'data'),
+    MAILCA_MASTER_KEY: randomBytes(32).toString('hex'),
+    MAILCA_MAIL_DOMAIN: o.domain,
+    MAILCA_PKI_URL: 'http://pki.bot.test',
+    SMTP_HOST: '127.0.0.1',
+    HTTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(await freePort()),
+    HTTP_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    OUTBOUND_SMTP_URL: o.outboundUrl,
+    REDIS_URL: o.redisUrl,
+    BULLMQ_PREFIX: o.prefix,
+    ...o.extra,
+  };
 }

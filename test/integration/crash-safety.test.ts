@@ -19,9 +19,9 @@ import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { BACKENDS, createSchema, dropSchema, freshSchemaName, urlWithSchema } from '../helpers/backends.js';
-import { startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
+import { faultTestEnv, startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
 import { peersPresent } from '../helpers/peers.js';
-import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp-catcher.js';
 
 const DOMAIN = 'bot.test';
@@ -282,20 +282,7 @@ describe.skipIf(!haveAll).each(BACKENDS)('crash safety on $name: kill -9 while 2
     redis = await startTestRedis();
     catcher = await startSmtpCatcher();
     prefix = randomPrefix();
-    env = {
-      MAILCA_DATA_DIR: join(dir, 'data'),
-      MAILCA_MASTER_KEY: randomBytes(32).toString('hex'),
-      MAILCA_MAIL_DOMAIN: DOMAIN,
-      MAILCA_PKI_URL: 'http://pki.bot.test',
-      SMTP_HOST: '127.0.0.1',
-      HTTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(await freePort()),
-      HTTP_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      OUTBOUND_SMTP_URL: catcher.url,
-      REDIS_URL: redis.url,
-      BULLMQ_PREFIX: prefix,
-    };
+    env = await faultTestEnv({ dir, domain: DOMAIN, redisUrl: redis.url, outboundUrl: catcher.url, prefix });
     if (backend.databaseUrl) {
       schema = freshSchemaName();
       await createSchema(backend.databaseUrl, schema);

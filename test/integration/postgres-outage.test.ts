@@ -17,10 +17,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMailcaError } from '../../src/domain/errors.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
-import { startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
+import { faultTestEnv, startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
 import { peersPresent } from '../helpers/peers.js';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
-import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { randomPrefix, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp-catcher.js';
 
 const DOMAIN = 'bot.test';
@@ -96,21 +96,7 @@ describe.skipIf(!enabled)('PostgreSQL stopped and started while help@ mail strea
     cluster = await startPrivatePostgres();
     redis = await startTestRedis();
     catcher = await startSmtpCatcher();
-    env = {
-      MAILCA_DATA_DIR: join(dir, 'data'),
-      MAILCA_MASTER_KEY: randomBytes(32).toString('hex'),
-      MAILCA_MAIL_DOMAIN: DOMAIN,
-      MAILCA_PKI_URL: 'http://pki.bot.test',
-      SMTP_HOST: '127.0.0.1',
-      HTTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(await freePort()),
-      HTTP_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      OUTBOUND_SMTP_URL: catcher.url,
-      REDIS_URL: redis.url,
-      BULLMQ_PREFIX: randomPrefix(),
-      DATABASE_URL: await cluster.createDatabase('mailca'),
-    };
+    env = await faultTestEnv({ dir, domain: DOMAIN, redisUrl: redis.url, outboundUrl: catcher.url, prefix: randomPrefix(), extra: { DATABASE_URL: await cluster.createDatabase('mailca') } });
   });
 
   afterAll(async () => {

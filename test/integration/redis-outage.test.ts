@@ -20,7 +20,7 @@ import { Queue } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createSchema, dropSchema, freshSchemaName, urlWithSchema } from '../helpers/backends.js';
-import { startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
+import { faultTestEnv, startMailca, type MailcaProcess } from '../helpers/mailca-process.js';
 import { peersPresent } from '../helpers/peers.js';
 import { freePort, randomPrefix } from '../helpers/redis.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp-catcher.js';
@@ -116,21 +116,7 @@ describe.skipIf(!peersPresent('redis-server', 'redis-cli')).each(BACKENDS)('Redi
     dir = mkdtempSync(join(tmpdir(), 'mailca-redis-outage-'));
     redis = await ownedRedis();
     catcher = await startSmtpCatcher();
-    env = {
-      MAILCA_DATA_DIR: join(dir, 'data'),
-      MAILCA_MASTER_KEY: randomBytes(32).toString('hex'),
-      MAILCA_MAIL_DOMAIN: DOMAIN,
-      MAILCA_PKI_URL: 'http://pki.bot.test',
-      SMTP_HOST: '127.0.0.1',
-      HTTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(await freePort()),
-      HTTP_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      OUTBOUND_SMTP_URL: catcher.url,
-      REDIS_URL: redis.url,
-      BULLMQ_PREFIX: randomPrefix(),
-      MAILCA_SWEEP_SECONDS: '2',
-    };
+    env = await faultTestEnv({ dir, domain: DOMAIN, redisUrl: redis.url, outboundUrl: catcher.url, prefix: randomPrefix(), extra: { MAILCA_SWEEP_SECONDS: '2' } });
     if (backend.databaseUrl) {
       schema = freshSchemaName();
       await createSchema(backend.databaseUrl, schema);
