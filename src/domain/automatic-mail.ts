@@ -9,7 +9,8 @@
  *                bounces of our own mail are routed back to it, so this comes first;
  *   own        - mail that mailca itself sent (or that passed through it) coming back;
  *   auto-reply - RFC 3834 responders, read receipts (RFC 8098), vacation and OOF
- *                heuristics, no-reply senders;
+ *                heuristics, no-reply senders, and (the weakest sign) a subject that
+ *                starts like an out-of-office (AUTO_REPLY_SUBJECTS);
  *   list       - mailing lists and bulk mail (RFC 2369, RFC 2919).
  * A null reverse-path with no other sign counts as a bounce (RFC 5321 4.5.5).
  */
@@ -156,6 +157,12 @@ export function classifyAutomatic(input: AutomaticInput, opts: AutomaticOptions)
   if (precedence.includes('auto_reply')) return { kind: 'auto-reply', reason: 'Precedence: auto_reply' };
   const noReply = senders.find((a) => NO_REPLY.test(localPart(a)));
   if (noReply !== undefined) return { kind: 'auto-reply', reason: `sent from a no-reply address (${noReply})` };
+  // A weaker sign, after the headers: the subject an out-of-office puts first. It beats a
+  // bare null sender, so an auto-reply sent to a VERP address is not taken for a bounce.
+  for (const subject of all('subject')) {
+    const hit = autoReplySubject(subject);
+    if (hit !== null) return { kind: 'auto-reply', reason: `Subject starts with "${hit.phrase}" (auto-reply subject: ${hit.source})` };
+  }
 
   // ---- null reverse-path
   // RFC 5321 4.5.5: notifications are sent with the null reverse-path, precisely so that
@@ -170,4 +177,121 @@ export function classifyAutomatic(input: AutomaticInput, opts: AutomaticOptions)
   if (bulk !== undefined) return { kind: 'list', reason: `Precedence: ${bulk}` };
 
   return { kind: 'human' };
+}
+
+// ---------------------------------------------------------------- subjects
+
+/**
+ * Auto-reply subjects: the second sign, for responders that add none of the headers
+ * above (some servers send an out-of-office with nothing but its subject). Each entry
+ * lists the phrases one mail system or language puts at the very start of the subject,
+ * followed by a colon (Exchange: `Automatic reply: <original subject>`) or, where
+ * `whole` is set, as the entire subject.
+ *
+ * Matching is anchored at the start and needs the colon or the whole subject, so a
+ * person's "Office move next week", "Out of office next week?" or "Automatic renewal
+ * question" is not caught. Reply prefixes are not skipped: a responder puts its own
+ * prefix first (`Automatic reply: RE: …`), whereas `Re: Automatic reply: …` is a person
+ * answering one. Subjects are compared after RFC 2047 decoding, NFKC, with accents,
+ * case, dashes and invisible characters folded (see foldSubject), so `Réponse
+ * automatique :`, `REPONSE AUTOMATIQUE:` and a full-width colon all match.
+ */
+export const AUTO_REPLY_SUBJECTS: readonly { readonly phrases: readonly string[]; readonly whole: boolean; readonly source: string }[] = [
+  { phrases: ['Automatic reply'], whole: true, source: 'Outlook / Exchange, English' },
+  { phrases: ['Auto'], whole: false, source: 'HCL (Lotus) Notes / Domino: "AUTO: <name> is out of the office"' },
+  {
+    phrases: ['Out of Office', 'Out of the Office', 'Out of Office AutoReply', 'Out of Office Auto Reply', 'Out of Office Reply', 'Out of Office Notice', 'Out of Office Notification', 'Out of Office Message'],
+    whole: true,
+    source: 'older Exchange / Outlook ("Out of Office AutoReply:"), and responders using the phrase as a prefix or the whole subject ("Out of Office:", "Out of office reply")',
+  },
+  { phrases: ['Autoreply', 'Auto reply', 'Auto response', 'Autoresponse', 'Automatic response'], whole: true, source: 'English wordings common among vacation responders whose subject the owner sets (webmail, hosting panels, Sieve vacation)' },
+  { phrases: ['Abwesenheitsnotiz'], whole: true, source: 'Outlook / Exchange, German (older out-of-office subject)' },
+  { phrases: ['Automatische Antwort'], whole: true, source: 'Outlook / Exchange, German' },
+  { phrases: ['Réponse automatique'], whole: true, source: 'Outlook / Exchange, French (often with a space before the colon)' },
+  { phrases: ['Respuesta automática'], whole: true, source: 'Outlook / Exchange, Spanish' },
+  { phrases: ['Risposta automatica'], whole: true, source: 'Outlook / Exchange, Italian' },
+  { phrases: ['Automatisch antwoord'], whole: true, source: 'Outlook / Exchange, Dutch' },
+  { phrases: ['Autosvar', 'Automatiskt svar', 'Automatisk svar'], whole: true, source: 'Swedish, Norwegian and Danish responders (Outlook / Exchange and others)' },
+  { phrases: ['Automatyczna odpowiedź'], whole: true, source: 'Outlook / Exchange, Polish' },
+  { phrases: ['Resposta automática'], whole: true, source: 'Outlook / Exchange, Portuguese' },
+  { phrases: ['Automaattinen vastaus'], whole: true, source: 'Outlook / Exchange, Finnish' },
+  { phrases: ['Automatická odpověď'], whole: true, source: 'Outlook / Exchange, Czech' },
+  { phrases: ['Automatikus válasz'], whole: true, source: 'Outlook / Exchange, Hungarian' },
+  { phrases: ['Otomatik yanıt'], whole: true, source: 'Outlook / Exchange, Turkish' },
+  { phrases: ['Автоматический ответ'], whole: true, source: 'Outlook / Exchange, Russian' },
+  { phrases: ['自動応答'], whole: true, source: 'Outlook / Exchange, Japanese' },
+  { phrases: ['自动回复', '自動回覆'], whole: true, source: 'Outlook / Exchange, Simplified and Traditional Chinese' },
+];
+
+/** Zero-width characters, BOM, soft hyphen and bidi controls: invisible, never part of a phrase. */
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Letters that no Unicode decomposition relates to their plain form. */
+const PLAIN: Readonly<Record<string, string>> = { ı: 'i', ł: 'l', ø: 'o', đ: 'd', ß: 'ss' };
+
+/**
+ * The form subjects and phrases are compared in: NFKC (full-width colon, ligatures,
+ * NBSP), invisible characters removed, accents dropped (NFD without marks, so a system
+ * that strips them still matches), lower case, dashes read as spaces (`Auto-Reply`),
+ * runs of white space as one space.
+ */
+export function foldSubject(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[ıłøđß]/g, (c) => PLAIN[c] ?? c)
+    .replace(/[\p{Pd}_]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .normalize('NFC');
+}
+
+/** Decodes RFC 2047 encoded words; a word in an unknown charset or malformed stays as it is. */
+export function decodeEncodedWords(value: string): string {
+  // RFC 2047 6.2: white space between two adjacent encoded words is not displayed.
+  const joined = value.replace(/(\?=)\s+(?==\?)/g, '$1');
+  return joined.replace(/=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=/g, (word, charset: string, enc: string, text: string) => {
+    try {
+      let bytes: Uint8Array;
+      if (enc.toUpperCase() === 'B') {
+        bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+      } else {
+        const out: number[] = [];
+        for (let i = 0; i < text.length; i++) {
+          const c = text[i]!;
+          const hex = c === '=' ? /^[0-9a-fA-F]{2}$/.exec(text.slice(i + 1, i + 3)) : null;
+          if (hex) {
+            out.push(parseInt(hex[0], 16));
+            i += 2;
+          } else out.push(c === '_' ? 0x20 : c.charCodeAt(0) & 0xff);
+        }
+        bytes = Uint8Array.from(out);
+      }
+      return new TextDecoder(charset, { fatal: false }).decode(bytes);
+    } catch {
+      return word;
+    }
+  });
+}
+
+type FoldedPhrase = { readonly folded: string; readonly phrase: string; readonly entry: (typeof AUTO_REPLY_SUBJECTS)[number] };
+let foldedSubjects: readonly FoldedPhrase[] | undefined;
+
+/** The table's phrases in folded form, built on first use (nothing happens at import). */
+function foldedPhrases(): readonly FoldedPhrase[] {
+  return (foldedSubjects ??= AUTO_REPLY_SUBJECTS.flatMap((entry) => entry.phrases.map((phrase) => ({ folded: foldSubject(phrase), phrase, entry }))));
+}
+
+/** The table entry and phrase a subject starts with, or null (see AUTO_REPLY_SUBJECTS). */
+export function autoReplySubject(subject: string): { readonly phrase: string; readonly source: string } | null {
+  const folded = foldSubject(decodeEncodedWords(subject));
+  for (const { folded: f, phrase, entry } of foldedPhrases()) {
+    if (!folded.startsWith(f)) continue;
+    const rest = folded.slice(f.length).trimStart();
+    if (rest.startsWith(':') || (entry.whole && rest === '')) return { phrase, source: entry.source };
+  }
+  return null;
 }

@@ -214,6 +214,23 @@ describe.skipIf(!haveAll).each(BACKENDS)('mail channel on $name', (backend) => {
     for (const to of [`MAILER-DAEMON@${SENDER_DOMAIN}`.toLowerCase(), `ooo@${SENDER_DOMAIN}`, `list@${SENDER_DOMAIN}`]) expect(await repliesTo(to), to).toHaveLength(0);
   });
 
+  it('drops an auto-reply known only by its subject, and still answers a person writing about the office', async () => {
+    // No Auto-Submitted, X-Auto* or Precedence: the subject is the only sign (automatic-mail.ts AUTO_REPLY_SUBJECTS).
+    const robots = [
+      { from: `oof@${SENDER_DOMAIN}`, subject: 'Automatic reply: Out of office' },
+      { from: `absent@${SENDER_DOMAIN}`, subject: '=?windows-1252?Q?R=E9ponse_automatique=A0:_Aide?=' },
+    ];
+    for (const r of robots) {
+      const id = await send(message({ from: r.from, to: `help@${DOMAIN}`, subject: r.subject }), { from: r.from, to: [`help@${DOMAIN}`] });
+      expect(await finished(id), r.subject).toEqual({ state: 'dropped', reason: 'INTAKE.AUTO_REPLY' });
+    }
+    const person = `mover@${SENDER_DOMAIN}`;
+    const id = await send(message({ from: person, to: `help@${DOMAIN}`, subject: 'Office move next week' }), { from: person, to: [`help@${DOMAIN}`] });
+    expect(await finished(id)).toEqual({ state: 'processed', reason: 'INTAKE.HELP' });
+    expect(await repliesTo(person)).toHaveLength(1);
+    for (const r of robots) expect(await repliesTo(r.from), r.from).toHaveLength(0);
+  });
+
   it('ties a bounce of its own mail back to that mail (VERP) and answers nobody', async () => {
     const raw = message({ from: `gone@${SENDER_DOMAIN}`, to: `help@${DOMAIN}` });
     await finished(await send(raw, { from: `gone@${SENDER_DOMAIN}`, to: [`help@${DOMAIN}`] }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AutomaticClass, classifyAutomatic } from '../../src/domain/automatic-mail.js';
+import { AUTO_REPLY_SUBJECTS, type AutomaticClass, autoReplySubject, classifyAutomatic } from '../../src/domain/automatic-mail.js';
 
 const opts = { mailDomain: 'ca.example.org' };
 
@@ -288,5 +288,102 @@ describe('classifyAutomatic', () => {
     const headers = headersOf('From: help@ca.example.org');
     expect(classifyAutomatic({ mailFrom: 'x@example.net', headers }, { mailDomain: 'CA.Example.ORG.' }).kind).toBe('own');
     expect(classifyAutomatic({ mailFrom: 'x@example.net', headers }, { mailDomain: 'other.example.org' }).kind).toBe('human');
+  });
+});
+
+// ------------------------------------------------------------------ auto-reply subjects
+
+describe('classifyAutomatic: auto-replies recognisable only by their subject', () => {
+  /** A message with a From, a Subject and no other sign of a machine. */
+  const bySubject = (subject: string, mailFrom: string | null = 'jo.bloggs@council.example.gov.uk'): AutomaticClass =>
+    classifyAutomatic({ mailFrom, headers: headersOf(`From: Jo Bloggs <jo.bloggs@council.example.gov.uk>\nTo: help@ca.example.org\nSubject: ${subject}`) }, opts);
+
+  const automatic: [source: string, subject: string][] = [
+    ['Exchange, English: the subject-only out-of-office', 'Automatic reply: Out of office'],
+    ['Exchange, English, reply to our mail', 'Automatic reply: RE: Certificate request E0931-0042 awaits your decision'],
+    ['Exchange, English, in capitals', 'AUTOMATIC REPLY: Help'],
+    ['Lotus Notes', 'AUTO: Jo Bloggs is out of the office (returning 10/06/2024)'],
+    ['Notes with French spacing', 'Auto : Jo Bloggs est absent'],
+    ['older Exchange', 'Out of Office AutoReply: Confirm your certificate request'],
+    ['Out of Office as a prefix', 'Out of Office: Confirm your certificate request'],
+    ['Out of office as the whole subject', 'Out of office'],
+    ['Out of office reply as the whole subject', 'Out of office reply'],
+    ['Out-of-Office with dashes', 'Out-of-Office: Help'],
+    ['Autoreply', 'Autoreply: Help'],
+    ['Auto-Reply', 'Auto-Reply: Help'],
+    ['Auto reply', 'Auto reply: Help'],
+    ['Auto-reply as the whole subject', 'Auto-reply'],
+    ['German, older Outlook', 'Abwesenheitsnotiz: Ihr Zertifikatsantrag'],
+    ['German, Outlook', 'Automatische Antwort: AW: Ihr Zertifikatsantrag'],
+    ['French, Outlook (NBSP before the colon)', 'Réponse automatique\u00a0: Votre demande de certificat'],
+    ['French without accents', 'Reponse automatique: Votre demande'],
+    ['French decomposed (NFD)', 'Re\u0301ponse automatique : Votre demande'],
+    ['Spanish', 'Respuesta automática: Su solicitud de certificado'],
+    ['Italian', 'Risposta automatica: La sua richiesta'],
+    ['Dutch', 'Automatisch antwoord: Uw certificaataanvraag'],
+    ['Swedish', 'Autosvar: SV: Din certifikatbegäran'],
+    ['Swedish, Outlook', 'Automatiskt svar: Din certifikatbegäran'],
+    ['Norwegian / Danish', 'Automatisk svar: Din forespørsel'],
+    ['Polish', 'Automatyczna odpowiedź: Wniosek o certyfikat'],
+    ['Polish in capitals', 'AUTOMATYCZNA ODPOWIEDŹ: Wniosek'],
+    ['Portuguese', 'Resposta automática: O seu pedido de certificado'],
+    ['Finnish', 'Automaattinen vastaus: Varmennepyyntösi'],
+    ['Czech', 'Automatická odpověď: Vaše žádost'],
+    ['Hungarian', 'Automatikus válasz: Tanúsítványkérelem'],
+    ['Turkish', 'Otomatik yanıt: Sertifika talebiniz'],
+    ['Russian', 'Автоматический ответ: Ваш запрос'],
+    ['Japanese, full-width colon', '自動応答：証明書の申請'],
+    ['Chinese', '自动回复: 证书申请'],
+    ['RFC 2047 Q, windows-1252', '=?windows-1252?Q?R=E9ponse_automatique=A0:_Votre_demande?='],
+    ['RFC 2047 B, UTF-8, split over two words', '=?UTF-8?B?QXV0b21hdHljem5h?= =?UTF-8?B?IG9kcG93aWVkxbo6IFduaW9zZWs=?='],
+    ['RFC 2047 Q, iso-8859-2', '=?iso-8859-2?Q?Automatyczna_odpowied=BC:_Wniosek?='],
+    ['zero-width space and BOM', '\ufeffAutomatic\u200b reply: Help'],
+  ];
+  it.each(automatic)('%s: "%s" is an auto-reply', (_source, subject) => {
+    const result = bySubject(subject);
+    expect(result.kind).toBe('auto-reply');
+    expect(result.kind === 'human' ? '' : result.reason).toContain('Subject starts with');
+  });
+
+  const human: [why: string, subject: string][] = [
+    ['mentions office', 'Office move next week'],
+    ['a certificate for the office', 'Re: certificate for the office printer'],
+    ['starts with "automatic" but is a question', 'Automatic renewal question'],
+    ['about auto-replies, no colon', 'Automatic replies not reaching me'],
+    ['about auto-replies, no colon', 'Auto-reply settings for my mailbox'],
+    ['out of office, but a sentence', 'Out of office next week - can someone else approve?'],
+    ['out of office, later in the subject', 'Approvals while I am out of office'],
+    ['a person answering an auto-reply', 'Re: Automatic reply: Help'],
+    ['a forwarded auto-reply', 'FW: Out of Office: Help'],
+    ['auto without the colon', 'Auto renewal'],
+    ['auto as the whole subject', 'Auto'],
+    ['automation', 'Automation certificates for the office scanner'],
+    ['Autosvar inside a word', 'Autosvarsinställningar'],
+    ['German, mentions Antwort', 'AW: Antwort auf Ihre Frage'],
+    ['French, mentions réponse', 'Réponse à votre question sur le bureau'],
+    ['an ordinary reply', 'RE: Certificate request E0931-0042 awaits your decision'],
+    ['empty subject', ''],
+  ];
+  it.each(human)('%s: "%s" is a person', (_why, subject) => {
+    expect(bySubject(subject)).toEqual({ kind: 'human' });
+  });
+
+  it('a header sign still names the header when the subject also matches', () => {
+    const result = classifyAutomatic({ mailFrom: 'jo@example.org', headers: headersOf('From: jo@example.org\nSubject: Automatic reply: Help\nAuto-Submitted: auto-replied') }, opts);
+    expect(result).toEqual({ kind: 'auto-reply', reason: 'Auto-Submitted: auto-replied (RFC 3834 5)' });
+  });
+
+  it('a subject-only auto-reply with a null sender is an auto-reply, not a bounce (RFC 3834 4: sent to the Return-Path)', () => {
+    expect(bySubject('Automatic reply: Your certificate is ready', '').kind).toBe('auto-reply');
+  });
+
+  it('every table entry names its source and matches its own phrases', () => {
+    for (const entry of AUTO_REPLY_SUBJECTS) {
+      expect(entry.source.length).toBeGreaterThan(0);
+      for (const phrase of entry.phrases) {
+        expect(autoReplySubject(`${phrase}: x`), phrase).not.toBeNull();
+        expect(autoReplySubject(phrase) !== null, phrase).toBe(entry.whole);
+      }
+    }
   });
 });
