@@ -18,6 +18,11 @@ export interface IntakeInput {
   readonly repliesToSenderToday: number;
   /** The most replies one sender gets a day. */
   readonly replyCap: number;
+  /**
+   * The message's To/Cc name a more specific address of ours than this copy's route
+   * (recipient-route.ts yieldsToOtherCopy): the copy for that address acts, this one not.
+   */
+  readonly otherCopyActs?: boolean;
 }
 
 /** Stable reason codes for dropped messages (kept with the inbound record). */
@@ -25,6 +30,7 @@ export type IntakeDropReason =
   | 'INTAKE.NO_RECIPIENT'
   | 'INTAKE.BOUNCE_UNROUTED'
   | 'INTAKE.NOT_A_BOUNCE'
+  | 'INTAKE.OTHER_COPY'
   | 'INTAKE.OWN'
   | 'INTAKE.AUTO_REPLY'
   | 'INTAKE.LIST'
@@ -53,6 +59,7 @@ const DROP_FOR: Record<'own' | 'auto-reply' | 'list', IntakeDropReason> = {
  * | not ours      | any              | any  | any           | drop NO_RECIPIENT         |
  * | bounces+<id>@ | bounce           | any  | any           | bounce <id> (VERP)        |
  * | bounces+<id>@ | human            | any  | any           | drop NOT_A_BOUNCE         |
+ * | outranked (1) | any              | any  | any           | drop OTHER_COPY           |
  * | any other     | bounce           | any  | any           | drop BOUNCE_UNROUTED      |
  * | any           | own              | any  | any           | drop OWN                  |
  * | any           | auto-reply       | any  | any           | drop AUTO_REPLY           |
@@ -60,6 +67,9 @@ const DROP_FOR: Record<'own' | 'auto-reply' | 'list', IntakeDropReason> = {
  * | any           | human            | none | any           | drop NO_SENDER            |
  * | any           | human            | some | >= cap        | drop REPLY_CAP            |
  * | enrol@ …      | human            | some | < cap         | enrol / smime / help / reply |
+ *
+ * (1) otherCopyActs: e.g. the `help@` copy of a CONFIRM sent `To: reply+…, Cc: help@`
+ * and delivered once per recipient; the `reply+` copy decides, this one stays silent.
  *
  * An auto-reply sent to a VERP address (RFC 3834 4 sends auto-replies to the
  * Return-Path) is not a delivery failure: it is dropped like any other.
@@ -75,6 +85,7 @@ export function decideIntake(input: IntakeInput): IntakeDecision {
     if (automatic.kind === 'human') return { action: 'drop', reason: 'INTAKE.NOT_A_BOUNCE' };
     return { action: 'drop', reason: DROP_FOR[automatic.kind] };
   }
+  if (input.otherCopyActs === true) return { action: 'drop', reason: 'INTAKE.OTHER_COPY' };
   if (automatic.kind === 'bounce') return { action: 'drop', reason: 'INTAKE.BOUNCE_UNROUTED' };
   if (automatic.kind !== 'human') return { action: 'drop', reason: DROP_FOR[automatic.kind] };
 

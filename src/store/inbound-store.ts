@@ -1,4 +1,4 @@
-import type { Clock, Envelope, InboundRecord, InboundStore } from '../workflow/ports.js';
+import type { Clock, Envelope, InboundIdentity, InboundRecord, InboundStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
 import { type Db, type Row, toBuffer, toDate } from './db.js';
 
@@ -16,13 +16,15 @@ function recordFrom(r: Row): InboundRecord {
 }
 
 export function createInboundStore(db: Db, clock: Clock): InboundStore {
-  const holderOf = async (id: string, messageId: string | null, contentHash: string): Promise<string | null> => {
+  // The same message is a duplicate only by the same route (migration 11): one copy per
+  // recipient is how some systems deliver a message sent to several of our addresses.
+  const holderOf = async (id: string, identity: InboundIdentity): Promise<string | null> => {
     const rows = await db.query(
       `SELECT id FROM inbound_messages
-        WHERE id <> $1 AND state IN ('claimed', 'processed', 'dropped', 'failed')
+        WHERE id <> $1 AND state IN ('claimed', 'processed', 'dropped', 'failed') AND route = $4
           AND (content_hash = $2 OR ($3::text IS NOT NULL AND message_id = $3))
         ORDER BY received_at LIMIT 1`,
-      [id, contentHash, messageId],
+      [id, identity.contentHash, identity.messageId, identity.route],
     );
     return rows[0] ? String(rows[0].id) : null;
   };
@@ -48,16 +50,16 @@ export function createInboundStore(db: Db, clock: Clock): InboundStore {
       if (!current[0]) throw new Error(`inbound message ${id} is not stored`);
       if (current[0].state !== 'received') {
         // claimed (a job running again), or finished: report an earlier holder if any
-        return { duplicateOf: current[0].state === 'duplicate' ? await holderOf(id, identity.messageId, identity.contentHash) : null };
+        return { duplicateOf: current[0].state === 'duplicate' ? await holderOf(id, identity) : null };
       }
-      const earlier = await holderOf(id, identity.messageId, identity.contentHash);
+      const earlier = await holderOf(id, identity);
       const now = clock.now();
       if (!earlier) {
         try {
           await db.query(
-            `UPDATE inbound_messages SET state = 'claimed', message_id = $2, content_hash = $3, from_address = $4, subject = $5
+            `UPDATE inbound_messages SET state = 'claimed', message_id = $2, content_hash = $3, from_address = $4, subject = $5, route = $6
               WHERE id = $1 AND state = 'received'`,
-            [id, identity.messageId, identity.contentHash, identity.from, identity.subject],
+            [id, identity.messageId, identity.contentHash, identity.from, identity.subject, identity.route],
           );
           return { duplicateOf: null };
         } catch (err) {
@@ -65,11 +67,11 @@ export function createInboundStore(db: Db, clock: Clock): InboundStore {
           if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
         }
       }
-      const holder = earlier ?? (await holderOf(id, identity.messageId, identity.contentHash));
+      const holder = earlier ?? (await holderOf(id, identity));
       await db.query(
-        `UPDATE inbound_messages SET state = 'duplicate', reason = 'INTAKE.DUPLICATE', from_address = $2, subject = $3, finished_at = $4
+        `UPDATE inbound_messages SET state = 'duplicate', reason = 'INTAKE.DUPLICATE', from_address = $2, subject = $3, finished_at = $4, route = $5
           WHERE id = $1 AND state = 'received'`,
-        [id, identity.from, identity.subject, now],
+        [id, identity.from, identity.subject, now, identity.route],
       );
       return { duplicateOf: holder };
     },

@@ -406,4 +406,19 @@ ALTER TABLE registrants ADD COLUMN revoke_expires_at timestamptz;
 CREATE INDEX registrants_reissue_due ON registrants (reissue_due_at) WHERE reissue_due_at IS NOT NULL;
 `,
   },
+  {
+    version: 11,
+    name: 'inbound-route',
+    sql: `
+-- The duplicate check keys on Message-ID (or content hash) and route: a message sent to
+-- reply+<token>@ and help@ and delivered once per recipient is one message per route,
+-- so the reply+ copy is never dropped because the help@ copy came first. Messages
+-- claimed before this version keep the empty route.
+ALTER TABLE inbound_messages ADD COLUMN route text NOT NULL DEFAULT '';
+DROP INDEX inbound_messages_message_id;
+DROP INDEX inbound_messages_content_hash;
+CREATE UNIQUE INDEX inbound_messages_message_id ON inbound_messages (message_id, route) WHERE state IN ('claimed', 'processed', 'dropped', 'failed');
+CREATE UNIQUE INDEX inbound_messages_content_hash ON inbound_messages (content_hash, route) WHERE state IN ('claimed', 'processed', 'dropped', 'failed');
+`,
+  },
 ];

@@ -283,6 +283,12 @@ export interface InboundIdentity {
   readonly messageId: string | null;
   /** SHA-256 over the message without its trace headers (Received, Return-Path, …). */
   readonly contentHash: string;
+  /**
+   * The route the copy came by (domain/recipient-route.ts routeKey): a message delivered
+   * once per recipient is one claim per route, so its `reply+` copy is never a duplicate
+   * of its `help@` copy.
+   */
+  readonly route: string;
   readonly from: string | null;
   readonly subject: string | null;
 }
@@ -292,8 +298,8 @@ export interface InboundStore {
   save(rec: Omit<InboundRecord, 'state'>): Promise<boolean>;
   load(id: string): Promise<InboundRecord | null>;
   /**
-   * Claims the message's Message-ID and content hash for this record (state `claimed`),
-   * atomically. When another record already holds either, this one becomes `duplicate`
+   * Claims the message's Message-ID and content hash, with its route, for this record
+   * (state `claimed`), atomically. When another record already holds either for the same route, this one becomes `duplicate`
    * and that record's id is returned. Claiming again for the same record is a no-op, so
    * a job that runs twice carries on.
    */

@@ -1,15 +1,16 @@
 /**
  * The intake job: one stored inbound message, from raw bytes to an action. Idempotent:
- * a finished message is skipped, the claim on its Message-ID and content hash is taken
- * once, and every reply has a deterministic id, so a job that runs twice (a crash, a
+ * a finished message is skipped, the claim on its Message-ID and content hash (per route)
+ * is taken once, and every reply has a deterministic id, so a job that runs twice (a crash, a
  * retry) answers once.
  */
 import type { Logger } from 'pino';
 import { classifyAutomatic } from '../domain/automatic-mail.js';
 import { MailcaError } from '../domain/errors.js';
 import { decideIntake, type IntakeDecision } from '../domain/intake-rules.js';
-import { classifyRecipient } from '../domain/mail-address.js';
+import { parseAddressList } from '../domain/mail-address.js';
 import { UnreadableMessageError, type UnreadableReason } from '../domain/mime-limits.js';
+import { pickRoute, routeKey, yieldsToOtherCopy } from '../domain/recipient-route.js';
 import { firstCommandLine, parseCommand } from '../domain/reply-command.js';
 import type { AuthResult, InboundRecord, InboundStore, KeyVault, MailAuthenticator, Mailer, MessageParser, ParsedMessage, ReplyBudget, ReplyContext } from './ports.js';
 import type { ReplyHandler, ReplyTokens } from './reply-tokens.js';
@@ -47,13 +48,9 @@ export const UNREADABLE = 'INTAKE.UNREADABLE';
 
 const FINISHED = new Set<InboundRecord['state']>(['processed', 'dropped', 'duplicate', 'failed']);
 
-/** The envelope recipient that decides the route: the first that is one of ours. */
-function routeOf(rcptTo: readonly string[], mailDomain: string) {
-  for (const r of rcptTo) {
-    const kind = classifyRecipient(r, mailDomain);
-    if (kind) return kind;
-  }
-  return null;
+/** The To and Cc header addresses (RFC 5322 3.6.3), where a copy learns its siblings. */
+function headerRecipients(headers: ReadonlyMap<string, readonly string[]>): string[] {
+  return [...(headers.get('to') ?? []), ...(headers.get('cc') ?? [])].flatMap(parseAddressList);
 }
 
 export function createIntake(deps: IntakeDeps) {
@@ -74,10 +71,13 @@ export function createIntake(deps: IntakeDeps) {
       return unreadable(rec, raw, err);
     }
 
-    // Step 2: the same message delivered twice is processed once
+    // Step 2: the same message delivered twice by the same route is processed once; a
+    // copy delivered per recipient is one message per route (domain/recipient-route.ts)
+    const route = pickRoute(rec.envelope.rcptTo, deps.mailDomain);
     const { duplicateOf } = await deps.inbound.claim(inboundId, {
       messageId: message.messageId,
       contentHash: message.contentHash,
+      route: routeKey(route),
       from: message.from[0] ?? null,
       subject: message.subject,
     });
@@ -89,7 +89,8 @@ export function createIntake(deps: IntakeDeps) {
     // Step 3: decide (domain/intake-rules.ts)
     const sender = message.from.length === 1 ? message.from[0]! : null;
     const decision: IntakeDecision = decideIntake({
-      recipient: routeOf(rec.envelope.rcptTo, deps.mailDomain),
+      recipient: route,
+      otherCopyActs: route !== null && yieldsToOtherCopy(route, headerRecipients(message.headers), deps.mailDomain),
       automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: message.headers }, { mailDomain: deps.mailDomain }),
       fromAddresses: message.from,
       repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
@@ -187,7 +188,8 @@ export function createIntake(deps: IntakeDeps) {
     const head = deps.parser.peek(raw);
 
     // Step U1: the same message delivered twice is answered once
-    const { duplicateOf } = await deps.inbound.claim(inboundId, { messageId: head.messageId, contentHash: head.contentHash, from: head.from[0] ?? null, subject: null });
+    const route = pickRoute(rec.envelope.rcptTo, deps.mailDomain);
+    const { duplicateOf } = await deps.inbound.claim(inboundId, { messageId: head.messageId, contentHash: head.contentHash, route: routeKey(route), from: head.from[0] ?? null, subject: null });
     if (duplicateOf) {
       log.info({ inboundId, duplicateOf }, 'duplicate of an unreadable message ignored');
       return { state: 'duplicate', reason: 'INTAKE.DUPLICATE' };
@@ -196,7 +198,8 @@ export function createIntake(deps: IntakeDeps) {
     // Step U2: the loop rules (no answer to machines, capped replies per sender)
     const sender = head.from.length === 1 ? head.from[0]! : null;
     const decision = decideIntake({
-      recipient: routeOf(rec.envelope.rcptTo, deps.mailDomain),
+      recipient: route,
+      otherCopyActs: route !== null && yieldsToOtherCopy(route, headerRecipients(head.headers), deps.mailDomain),
       automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: head.headers }, { mailDomain: deps.mailDomain }),
       fromAddresses: head.from,
       repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,

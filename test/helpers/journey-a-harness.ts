@@ -50,8 +50,8 @@ export interface JourneyHarness {
   readonly prefix: string;
   /** Sends a DKIM-signed plain-text message over SMTP as a mail client would. */
   send(o: SendOptions): Promise<void>;
-  /** Sends a raw message (already built) over SMTP; `sign` DKIM-signs it first. */
-  sendRaw(raw: string, envelope: { from: string; to: string }, sign?: boolean): Promise<void>;
+  /** Sends a raw message (already built) over SMTP; `sign` DKIM-signs it first. Several `to` are RCPT TO in that order. */
+  sendRaw(raw: string, envelope: { from: string; to: string | readonly string[] }, sign?: boolean): Promise<void>;
   /** Replies to a caught mail: to its Reply-To, threaded, the quote below the command. */
   replyTo(m: CaughtMail, from: string, command: string, opts?: { sign?: boolean; to?: string }): Promise<void>;
   /** The first mail to `to` whose subject matches (caught already or yet to come). */
@@ -123,8 +123,8 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
   await operator.addStaff({ email: ADMIN_2, role: 'admin', localAuthority: 'E0931' }, 'test');
   await operator.addStaff({ email: SUPPORT, role: 'support', localAuthority: null }, 'test');
 
-  async function sendRaw(raw: string, envelope: { from: string; to: string }, sign = true): Promise<void> {
-    await transport.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: sign ? await people.sign(raw) : raw });
+  async function sendRaw(raw: string, envelope: { from: string; to: string | readonly string[] }, sign = true): Promise<void> {
+    await transport.sendMail({ envelope: { from: envelope.from, to: typeof envelope.to === 'string' ? [envelope.to] : [...envelope.to] }, raw: sign ? await people.sign(raw) : raw });
   }
 
   async function send(o: SendOptions): Promise<void> {

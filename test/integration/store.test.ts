@@ -38,6 +38,22 @@ describe.each(BACKENDS)('store on $name', (backend) => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
+  it('claims a message once per route: copies by another route are not duplicates, a second copy by the same route is', async () => {
+    const s = await open();
+    const envelope = { mailFrom: 'jo@example.org', rcptTo: ['help@ca.example.org'], source: 'smtp' as const };
+    const save = (id: string) => s.inbound.save({ id, receivedAt: clock.now(), envelope, sealedRaw: Buffer.from('x') });
+    const identity = (route: string, contentHash: string) => ({ messageId: '<m1@example.org>', contentHash, route, from: 'jo@example.org', subject: 'Re: R-1' });
+    for (const id of ['help-copy', 'reply-copy', 'reply-again', 'reply-same-bytes']) await save(id);
+    expect(await s.inbound.claim('help-copy', identity('help', 'h1'))).toEqual({ duplicateOf: null });
+    // the same Message-ID and the same bytes by another route: its own claim
+    expect(await s.inbound.claim('reply-copy', identity('reply', 'h1'))).toEqual({ duplicateOf: null });
+    // claiming again (a job that runs twice) carries on
+    expect(await s.inbound.claim('reply-copy', identity('reply', 'h1'))).toEqual({ duplicateOf: null });
+    // by the same route again, by Message-ID or by content: a duplicate of the first
+    expect(await s.inbound.claim('reply-again', identity('reply', 'h2'))).toEqual({ duplicateOf: 'reply-copy' });
+    expect(await s.inbound.claim('reply-same-bytes', { ...identity('reply', 'h1'), messageId: null })).toEqual({ duplicateOf: 'reply-copy' });
+  });
+
   it('keeps an existing CA when asked to add it again', async () => {
     const s = await open();
     expect(await s.ca.addAuthority({ id: 'root', certDer: Buffer.from('other'), sealedKey: Buffer.from('x') }, audit('ca.root-created', 'root'))).toBe(false);
