@@ -56,6 +56,22 @@ function headerRecipients(headers: ReadonlyMap<string, readonly string[]>): stri
 export function createIntake(deps: IntakeDeps) {
   const log = deps.log;
 
+  /**
+   * The loop rules for a message by what is known of it (the parsed message, or only its
+   * header block when it could not be parsed): domain/intake-rules.ts decides.
+   */
+  async function decide(rec: InboundRecord, route: ReturnType<typeof pickRoute>, m: { readonly from: readonly string[]; readonly headers: ReadonlyMap<string, readonly string[]> }): Promise<IntakeDecision> {
+    const sender = m.from.length === 1 ? m.from[0]! : null;
+    return decideIntake({
+      recipient: route,
+      otherCopyActs: route !== null && yieldsToOtherCopy(route, headerRecipients(m.headers), deps.mailDomain),
+      automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: m.headers }, { mailDomain: deps.mailDomain }),
+      fromAddresses: m.from,
+      repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
+      replyCap: deps.replyCap,
+    });
+  }
+
   async function process(inboundId: string): Promise<IntakeResult> {
     // Step 1: the stored message; a finished one is not looked at again
     const rec = await deps.inbound.load(inboundId);
@@ -87,15 +103,7 @@ export function createIntake(deps: IntakeDeps) {
     }
 
     // Step 3: decide (domain/intake-rules.ts)
-    const sender = message.from.length === 1 ? message.from[0]! : null;
-    const decision: IntakeDecision = decideIntake({
-      recipient: route,
-      otherCopyActs: route !== null && yieldsToOtherCopy(route, headerRecipients(message.headers), deps.mailDomain),
-      automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: message.headers }, { mailDomain: deps.mailDomain }),
-      fromAddresses: message.from,
-      repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
-      replyCap: deps.replyCap,
-    });
+    const decision: IntakeDecision = await decide(rec, route, message);
 
     // Step 4: act
     let authResult: Promise<AuthResult> | null = null;
@@ -196,15 +204,7 @@ export function createIntake(deps: IntakeDeps) {
     }
 
     // Step U2: the loop rules (no answer to machines, capped replies per sender)
-    const sender = head.from.length === 1 ? head.from[0]! : null;
-    const decision = decideIntake({
-      recipient: route,
-      otherCopyActs: route !== null && yieldsToOtherCopy(route, headerRecipients(head.headers), deps.mailDomain),
-      automatic: classifyAutomatic({ mailFrom: rec.envelope.source === 'smtp' ? rec.envelope.mailFrom : null, headers: head.headers }, { mailDomain: deps.mailDomain }),
-      fromAddresses: head.from,
-      repliesToSenderToday: sender ? await deps.budget.used(sender) : 0,
-      replyCap: deps.replyCap,
-    });
+    const decision = await decide(rec, route, head);
 
     // Step U3: answer once (the reply's id derives from the inbound id), or not at all
     let answer: string;
