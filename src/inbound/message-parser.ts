@@ -16,6 +16,7 @@ import { readHeaderBlock } from '../domain/header-block.js';
 import { parseAddressList } from '../domain/mail-address.js';
 import { MAX_HEADER_BYTES, MAX_MIME_PARTS, UnreadableMessageError, checkMimeStructure, type UnreadableReason } from '../domain/mime-limits.js';
 import type { MessageHead, MessageParser, ParsedMessage } from '../workflow/ports.js';
+import { unwrapSmime } from './smime-unwrap.js';
 
 const TRACE = /^(received|return-path|delivered-to|x-original-to|authentication-results|arc-[a-z-]+|x-received|received-spf):/i;
 
@@ -85,7 +86,11 @@ export function createMessageParser(opts: { maxAttachmentBytes?: number } = {}):
   return {
     peek: peekMessage,
 
-    async parse(raw): Promise<ParsedMessage> {
+    async parse(received): Promise<ParsedMessage> {
+      // Opaque S/MIME (RFC 8551 3.5.2) is opened first, so the signed text is what is read
+      // (src/inbound/smime-unwrap.ts); the content hash stays that of the mail as received.
+      const smime = unwrapSmime(received);
+      const raw = smime.raw;
       const breach = checkMimeStructure(raw);
       if (breach) throw new UnreadableMessageError(breach.reason, breach.detail);
       let m;
@@ -115,7 +120,8 @@ export function createMessageParser(opts: { maxAttachmentBytes?: number } = {}):
         attachments: m.attachments
           .filter((a) => a.size <= max)
           .map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size, content: a.content })),
-        contentHash: contentHash(raw),
+        contentHash: contentHash(received),
+        ...(smime.kind === 'encrypted' ? { encrypted: true } : {}),
       };
     },
   };

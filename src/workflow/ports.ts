@@ -445,6 +445,11 @@ export interface ParsedMessage {
   readonly attachments: readonly ParsedAttachment[];
   /** SHA-256 (hex) over the message without trace headers. */
   readonly contentHash: string;
+  /**
+   * True when the message is S/MIME encrypted (enveloped-data, RFC 8551 3.3): its text
+   * cannot be read, and intake answers with how to send it unencrypted.
+   */
+  readonly encrypted?: boolean;
 }
 
 /** What can be read of a message without the full parser: its top-level header block. */
