@@ -1,113 +1,55 @@
 /**
  * Reply commands: a person answers a notification with one command on the first line of
  * their reply (PRODUCT.md, "Interfaces": reply commands). Finding that line in what mail
- * clients produce (quoted text, attribution lines, signatures, Outlook headers) and
- * reading the command are both pure text rules here.
+ * clients produce is src/domain/reply-text.ts; reading the command is here. Both are
+ * pure text rules.
  */
 import { MailcaError } from './errors.js';
 import { formatCharacterProblem } from './format-characters.js';
 import { parseAddress } from './mail-address.js';
+import { dropLeadingInvisible, foldInvisible, invisibleAsSpace, locateCommandLine, paragraphFrom } from './reply-text.js';
 
-// ------------------------------------------------------------------ the first line
+// ------------------------------------------------------------------ the command text
 
-/** BOM and zero-width characters that clients and copy-paste leave at a line's start. */
-const INVISIBLE_LEAD = /^(?:\ufeff|\u200b|\u200c|\u200d|\u2060|\u180e)+/;
-
-/** Attribution lines that introduce a quote, by language; some clients wrap them over lines. */
-const ATTRIBUTION = [
-  /^On\s.*\bwrote:$/i, // Gmail, Apple Mail, Thunderbird
-  /^Le\s.*\ba\s+écrit\s*:$/i, // French
-  /^Am\s.*\bschrieb\b.*:$/i, // German
-  /^El\s.*\bescribió\s*:$/i, // Spanish
-  /^Op\s.*\bschreef\b.*:$/i, // Dutch
-  /^Il\s.*\bha\s+scritto\s*:$/i, // Italian
-];
-/** "Jo Bloggs <jo@example.org> wrote:" (older Thunderbird, mutt "* Jo <…> [date]:" aside). */
-const WEAK_ATTRIBUTION = /^.{1,200}\b(?:wrote|writes):$/i;
-
-/** Lines after which everything is the message answered or a forward, never the reply. */
-const END_OF_REPLY = [
-  /^-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Oorspronkelijk bericht|Messaggio originale)\s*-{2,}$/i, // Outlook
-  /^-{2,}\s*Forwarded message\s*-{2,}$/i, // Gmail forward
-  /^Begin forwarded message:$/i, // Apple Mail forward
-  /^_{10,}$/, // Outlook (HTML) separator above its From:/Sent: block
-  /^(?:From|Von|De|Van|Da)\s*:.*\b(?:Sent|Gesendet|Envoyé|Verzonden|Inviato|Enviado)\s*:/i, // a From/Sent block flattened to one line
-];
-const HEADER_FROM = /^(?:From|Von|De|Van|Da)\s*:/i;
-const HEADER_SENT = /^(?:Sent|Date|Gesendet|Datum|Envoyé|Verzonden|Inviato|Enviado|Fecha)\s*:/i;
+/**
+ * The longest REJECT reason passed on (issue 12): enough for a sentence or two of
+ * explanation, short enough to quote in a mail; a longer one is cut and the mails that
+ * carry it say so.
+ */
+export const MAX_REASON_CHARS = 500;
 
 function clean(line: string): string {
-  return line.replace(INVISIBLE_LEAD, '').replace(/\s+/gu, ' ').trim();
-}
-
-function isQuoted(line: string): boolean {
-  return line.startsWith('>');
-}
-
-/** The next non-empty cleaned line at or after `from`, with its index. */
-function nextNonEmpty(lines: readonly string[], from: number): { index: number; line: string } | null {
-  for (let i = from; i < lines.length; i++) {
-    const line = clean(lines[i]!);
-    if (line.length > 0) return { index: i, line };
-  }
-  return null;
+  return foldInvisible(line);
 }
 
 /**
- * When `lines[i]` starts an attribution (possibly wrapped over up to three lines), the
- * index of its last line and whether it is a strong (language-prefixed) one.
- */
-function attributionAt(lines: readonly string[], i: number): { last: number; strong: boolean } | null {
-  let joined = '';
-  for (let j = i; j < Math.min(lines.length, i + 3); j++) {
-    const part = clean(lines[j]!);
-    if (part.length === 0 || isQuoted(part)) break;
-    joined = joined ? `${joined} ${part}` : part;
-    if (ATTRIBUTION.some((re) => re.test(joined))) return { last: j, strong: true };
-    if (j === i && WEAK_ATTRIBUTION.test(joined)) return { last: j, strong: false };
-  }
-  return null;
-}
-
-/**
- * The reply's command line: the first non-empty line that is not quoted (`>`, RFC 3676
- * 4.5), not an attribution line and not in a signature or the message answered. Spaces
- * are trimmed and collapsed; a leading BOM or zero-width character is dropped. Null
- * when the reply has no such line.
- *
- * - An attribution ("On … wrote:") followed by quoted text is skipped, so a reply
- *   written below the quote (Thunderbird's default) is found. Followed by unquoted text
- *   it ends the search: that text is the message answered, its quoting lost.
- * - Outlook's "-----Original Message-----", its "From: … / Sent: …" block, a line of
- *   underscores, forwarded-message markers and the signature separator "-- " (RFC 3676
- *   4.3) end the search.
+ * The reply's command line (src/domain/reply-text.ts, locateCommandLine): the first
+ * line that is the person's own, with spaces collapsed and invisible characters at its
+ * edges dropped. Null when the reply has no such line.
  */
 export function firstCommandLine(text: string): string | null {
-  const lines = text.replace(INVISIBLE_LEAD, '').split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    const line = clean(raw);
-    if (line.length === 0 || isQuoted(line)) continue;
-    // RFC 3676 4.3: "-- " alone on a line opens the signature (some clients drop the space).
-    if (/^--\s*$/.test(raw.replace(INVISIBLE_LEAD, ''))) return null;
-    if (END_OF_REPLY.some((re) => re.test(line))) return null;
-    if (HEADER_FROM.test(line)) {
-      const next = nextNonEmpty(lines, i + 1);
-      if (next !== null && HEADER_SENT.test(next.line)) return null;
-    }
-    const attribution = attributionAt(lines, i);
-    if (attribution !== null) {
-      const next = nextNonEmpty(lines, attribution.last + 1);
-      if (next === null) return null;
-      if (isQuoted(next.line)) {
-        i = attribution.last;
-        continue;
-      }
-      if (attribution.strong) return null;
-    }
-    return line;
-  }
-  return null;
+  return locateCommandLine(text)?.line ?? null;
+}
+
+/**
+ * The text to read the command from: the command line and, for REJECT, the rest of its
+ * paragraph, so that a reason a client wrapped over several lines (Outlook plain text
+ * at 76 columns, an HTML reply turned to text) is read whole. Every other command is
+ * one line: what follows it is the person's prose, not the command's.
+ */
+export function commandText(text: string): string | null {
+  const at = locateCommandLine(text);
+  if (at === null) return null;
+  return /^REJECT(?![A-Za-z0-9])/i.test(invisibleAsSpace(at.line)) ? paragraphFrom(at) : at.line;
+}
+
+/** The reason cut to MAX_REASON_CHARS characters (code points), at a word break when one is near. */
+function capReason(reason: string): { reason: string; cut: boolean } {
+  const chars = Array.from(reason);
+  if (chars.length <= MAX_REASON_CHARS) return { reason, cut: false };
+  const head = chars.slice(0, MAX_REASON_CHARS).join('');
+  const space = head.lastIndexOf(' ');
+  return { reason: (space >= MAX_REASON_CHARS - 60 ? head.slice(0, space) : head).trimEnd(), cut: true };
 }
 
 // ------------------------------------------------------------------ the command
@@ -139,7 +81,11 @@ export type Command =
    * starts with a word like "All"); `reason` is what follows the rows when a selection
    * was read, else the same as `text`.
    */
-  | { readonly verb: 'REJECT'; readonly args: { readonly selection: RowSelection | null; readonly reason: string; readonly text: string } }
+  | {
+      readonly verb: 'REJECT';
+      /** `reasonCut` is present (true) when the reason was longer than MAX_REASON_CHARS and was cut. */
+      readonly args: { readonly selection: RowSelection | null; readonly reason: string; readonly text: string; readonly reasonCut?: true };
+    }
   | { readonly verb: 'ACTIVATE'; readonly args: { readonly queue: string | null } }
   /** The phrase is a secret: exactly as typed (after the line's space collapsing); never log it. */
   | { readonly verb: 'REVOKE'; readonly args: { readonly phrase: string | null } }
@@ -307,10 +253,14 @@ function noExtraText(verb: CommandVerb, rest: string): void {
  */
 export function parseCommand(line: string): ParsedCommand {
   const text = clean(line);
-  const m = /^([A-Za-z]+)(?![A-Za-z0-9])[:,]?\s*/.exec(text);
+  const m = /^([A-Za-z]+)(?![A-Za-z0-9])[:,]?/.exec(text);
   const verb = m ? (m[1]!.toUpperCase() as CommandVerb) : undefined;
   if (m === null || verb === undefined || !COMMAND_VERBS.includes(verb)) return { verb: null, line: text };
-  const rest = text.slice(m[0].length).trim();
+  // A zero-width character between the verb and what follows is a space the person did not see.
+  const after = dropLeadingInvisible(text.slice(m[0].length)).trim();
+  // Command words and row numbers never hold an invisible character; a reason or a
+  // challenge phrase is taken as written (and a reason is checked below).
+  const rest = verb === 'REJECT' || verb === 'REVOKE' || verb === 'RENEW' ? after : invisibleAsSpace(after);
 
   switch (verb) {
     case 'CONFIRM':
@@ -333,14 +283,15 @@ export function parseCommand(line: string): ParsedCommand {
       const reader = new SelectionReader(rest);
       const selection = reader.read();
       // "REJECT 2 - duplicate" / "REJECT 2: duplicate": the separator is not the reason.
-      const reason = selection === null ? rest : reader.rest().replace(/^[-\u2013\u2014:,;.]+\s*/, '');
+      const full = selection === null ? rest : reader.rest().replace(/^[-\u2013\u2014:,;.]+\s*/, '');
+      const { reason, cut } = capReason(full);
       if (reason.length === 0) {
         throw commandError('COMMAND.NO_REASON', 'REJECT needs a reason, which is passed on to the requester.', 'Write the reason after the command, e.g. "REJECT The local authority code does not match" or "REJECT 2 Not a member of staff".');
       }
       // The reason is mailed on as written: no bidi overrides or zero-width characters in it.
       const invisible = formatCharacterProblem('The reason after REJECT', reason);
       if (invisible !== null) throw commandError('COMMAND.INVISIBLE_CHARACTER', invisible, 'The reason is passed on to the requester as written; reply again with it typed afresh.');
-      return { verb, args: { selection, reason, text: rest } };
+      return { verb, args: { selection, reason, text: rest, ...(cut ? { reasonCut: true as const } : {}) } };
     }
     case 'ACTIVATE': {
       if (TRAILING.test(rest)) return { verb, args: { queue: null } };
