@@ -4,32 +4,32 @@
  * anything (mail scanners prefetch links). The pickup token travels in the path, so
  * every answer says `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
  */
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { CaWorkflow } from '../workflow/ca-workflow.js';
 import type { PickupService } from '../workflow/collect-certificate.js';
 import { certificateStatus } from '../workflow/certificate-status.js';
 import { renderCaPage } from './pages/ca-page.js';
 import { renderPasswordForm, renderPickupMessage, renderPinForm } from './pages/pickup-pages.js';
-import { csrfCheck, readForm, sendFile, sendPage } from './respond.js';
-import { sendText, type Route } from './server.js';
+import { csrfCheck, formOf, param, sendFile, sendPage, sendText } from './respond.js';
+import type { Route } from './server.js';
 
 const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
 export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; csrfSecret: Uint8Array; now: () => Date; log: Logger }): Route[] {
   const { csrfFor, csrfOk } = csrfCheck(deps.csrfSecret);
-  const badForm = (res: ServerResponse): void =>
-    sendPage(res, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and fill in the form again.'], status: 'error' }));
+  const badForm = (reply: FastifyReply): FastifyReply =>
+    sendPage(reply, 400, renderPickupMessage({ title: 'The form could not be read', paragraphs: ['Go back to the link in your mail and fill in the form again.'], status: 'error' }));
 
   const caFile = (which: 'root' | 'issuing' | 'chain', format: 'pem' | 'der'): Route => ({
     method: 'GET',
     path: `/ca/${which}.${format}`,
-    handler: async (_req, res) => {
+    handler: async (_req, reply) => {
       const { root, issuing } = await deps.ca.caCertificates();
-      if (which === 'chain') return sendFile(res, Buffer.from(toPem(issuing) + toPem(root)), 'application/x-pem-file');
+      if (which === 'chain') return sendFile(reply, Buffer.from(toPem(issuing) + toPem(root)), 'application/x-pem-file');
       const der = which === 'root' ? root : issuing;
-      if (format === 'der') return sendFile(res, der, 'application/pkix-cert');
-      return sendFile(res, Buffer.from(toPem(der)), 'application/x-pem-file');
+      if (format === 'der') return sendFile(reply, der, 'application/pkix-cert');
+      return sendFile(reply, Buffer.from(toPem(der)), 'application/x-pem-file');
     },
   });
 
@@ -37,10 +37,10 @@ export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; cs
     {
       method: 'GET',
       path: '/ca',
-      handler: async (_req, res) => {
+      handler: async (_req, reply) => {
         const { root, issuing } = await deps.ca.caCertificates();
         const [r, i] = [deps.ca.describe(root), deps.ca.describe(issuing)];
-        sendPage(res, 200, renderCaPage({ publicUrl: '', root: { subject: r.subject, sha256: r.sha256, notAfter: r.notAfter }, issuing: { subject: i.subject, sha256: i.sha256, notAfter: i.notAfter } }));
+        return sendPage(reply, 200, renderCaPage({ publicUrl: '', root: { subject: r.subject, sha256: r.sha256, notAfter: r.notAfter }, issuing: { subject: i.subject, sha256: i.sha256, notAfter: i.notAfter } }));
       },
     },
     caFile('root', 'pem'),
@@ -51,69 +51,68 @@ export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; cs
     {
       method: 'GET',
       path: '/crl/:file',
-      handler: async (_req, res, params) => {
-        const m = /^(root|issuing)\.crl$/.exec(params.file ?? '');
-        if (!m) return sendText(res, 404, 'Not found. The CRLs are /crl/root.crl and /crl/issuing.crl.\n');
+      handler: async (req, reply) => {
+        const m = /^(root|issuing)\.crl$/.exec(param(req, 'file'));
+        if (!m) return sendText(reply, 404, 'Not found. The CRLs are /crl/root.crl and /crl/issuing.crl.\n');
         const der = await deps.ca.currentCrl(m[1] as 'root' | 'issuing', 'web:crl');
-        res.writeHead(200, { 'content-type': 'application/pkix-crl', 'content-length': String(der.length), 'cache-control': 'public, max-age=300' });
-        res.end(der);
+        return reply.code(200).type('application/pkix-crl').header('cache-control', 'public, max-age=300').send(der);
       },
     },
     {
       method: 'GET',
       path: '/api/certificates/:serial',
-      handler: async (_req, res, params) => {
-        const serial = (params.serial ?? '').toLowerCase();
+      handler: async (req, reply) => {
+        const serial = param(req, 'serial').toLowerCase();
         const c = /^[0-9a-f:]{1,60}$/.test(serial) ? await deps.ca.certificate(serial.replace(/:/g, '')).catch(() => null) : null;
         if (!c || c.status === 'reserved' || c.status === 'failed' || !c.notBefore || !c.notAfter) {
-          return sendText(res, 404, `${JSON.stringify({ error: 'not-found', message: 'No certificate with that serial (hexadecimal) was issued here.' })}\n`, 'application/json');
+          return sendText(reply, 404, `${JSON.stringify({ error: 'not-found', message: 'No certificate with that serial (hexadecimal) was issued here.' })}\n`, 'application/json');
         }
         const body = { serial: c.serial, status: certificateStatus(c, deps.now()), subject: deps.ca.describe(c.certDer!).subject, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() };
-        sendText(res, 200, `${JSON.stringify(body)}\n`, 'application/json');
+        return sendText(reply, 200, `${JSON.stringify(body)}\n`, 'application/json');
       },
     },
     {
       method: 'GET',
       path: '/pickup/:token',
-      handler: async (_req, res, params) => {
-        const token = params.token ?? '';
+      handler: async (req, reply) => {
+        const token = param(req, 'token');
         const v = await deps.pickup.view(token);
-        if (v.kind === 'message') return sendPage(res, v.httpStatus, renderPickupMessage(v));
-        sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token) }));
+        if (v.kind === 'message') return sendPage(reply, v.httpStatus, renderPickupMessage(v));
+        return sendPage(reply, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token) }));
       },
     },
     {
       method: 'POST',
       path: '/pickup/:token',
-      handler: async (req, res, params) => {
-        const token = params.token ?? '';
-        const form = await readForm(req);
-        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(res);
+      handler: async (req, reply) => {
+        const token = param(req, 'token');
+        const form = formOf(req);
+        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(reply);
         const r = await deps.pickup.submitPin(token, form.get('pin') ?? '');
-        if (r.kind === 'message') return sendPage(res, r.httpStatus, renderPickupMessage(r));
-        if (r.kind === 'pin-form') return sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}), ...(r.attemptsLeft === undefined ? {} : { attemptsLeft: r.attemptsLeft }) }));
-        sendPage(res, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength }));
+        if (r.kind === 'message') return sendPage(reply, r.httpStatus, renderPickupMessage(r));
+        if (r.kind === 'pin-form') return sendPage(reply, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}), ...(r.attemptsLeft === undefined ? {} : { attemptsLeft: r.attemptsLeft }) }));
+        return sendPage(reply, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength }));
       },
     },
     {
       method: 'POST',
       path: '/pickup/:token/download',
-      handler: async (req, res, params) => {
-        const token = params.token ?? '';
-        const form = await readForm(req);
-        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(res);
+      handler: async (req, reply) => {
+        const token = param(req, 'token');
+        const form = formOf(req);
+        if (!form || !csrfOk(token, form.get('csrf'))) return badForm(reply);
         const r = await deps.pickup.download(token, { ticket: form.get('ticket') ?? '', password: form.get('password') ?? '', confirm: form.get('confirm') ?? '', format: form.get('format') ?? 'modern' });
         switch (r.kind) {
           case 'message':
-            return sendPage(res, r.httpStatus, renderPickupMessage(r));
+            return sendPage(reply, r.httpStatus, renderPickupMessage(r));
           case 'pin-form':
-            return sendPage(res, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}) }));
+            return sendPage(reply, 200, renderPinForm({ action: `/pickup/${encodeURIComponent(token)}`, csrf: csrfFor(token), ...(r.error ? { error: r.error } : {}) }));
           case 'details':
-            return sendPage(res, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength, ...(r.error ? { error: r.error } : {}) }));
+            return sendPage(reply, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength, ...(r.error ? { error: r.error } : {}) }));
           case 'file':
             // the key is destroyed only once the whole file went out
-            res.on('finish', () => void r.done().catch((err: unknown) => deps.log.error({ err }, 'after a pickup download')));
-            return sendFile(res, r.body, r.contentType, r.filename);
+            reply.raw.once('finish', () => void r.done().catch((err: unknown) => deps.log.error({ err }, 'after a pickup download')));
+            return sendFile(reply, r.body, r.contentType, r.filename);
         }
       },
     },

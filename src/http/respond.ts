@@ -1,54 +1,46 @@
 /**
- * How the web pages answer: HTML with strict headers (no script, no framing, no referrer:
- * tokens travel in paths), file downloads, small form bodies, and CSRF values bound to the
- * page's token.
+ * How the web pages answer: HTML pages, file downloads, the parsed form body, and CSRF
+ * values bound to the page's token. The security headers are added to every answer by
+ * one hook (security-headers.ts); form bodies are read and size-limited by
+ * @fastify/formbody (server.ts), never here.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
-const MAX_FORM_BYTES = 16 * 1024;
-
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'x-robots-tag': 'noindex, nofollow',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
-export function sendPage(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, PAGE_HEADERS);
-  res.end(html);
+export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
-export function sendFile(res: ServerResponse, body: Buffer, type: string, filename?: string): void {
-  res.writeHead(200, {
-    'content-type': type,
-    'content-length': String(body.length),
-    'cache-control': filename ? 'no-store' : 'public, max-age=3600',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    ...(filename ? { 'content-disposition': `attachment; filename="${filename}"` } : {}),
-  });
-  res.end(body);
+export function sendText(reply: FastifyReply, status: number, text: string, type = 'text/plain; charset=utf-8'): FastifyReply {
+  return reply.code(status).type(type).send(text);
 }
 
-/** Reads an application/x-www-form-urlencoded body of at most 16 KiB. */
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return null;
-    chunks.push(chunk);
+/** A download: the CA files may be cached (public), a file made for one person may not. */
+export function sendFile(reply: FastifyReply, body: Buffer, type: string, filename?: string): FastifyReply {
+  reply.code(200).type(type).header('cache-control', filename ? 'no-store' : 'public, max-age=3600');
+  if (filename) reply.header('content-disposition', `attachment; filename="${filename}"`);
+  return reply.send(body);
+}
+
+/** The route's `:name` parameter ('' when the route has none). */
+export function param(req: FastifyRequest, name: string): string {
+  const v = (req.params as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * The application/x-www-form-urlencoded body as @fastify/formbody parsed it (a field sent
+ * twice is a list; `get` answers its first value), or null when the request had none.
+ */
+export function formOf(req: FastifyRequest): URLSearchParams | null {
+  const body = req.body;
+  if (body === null || typeof body !== 'object') return null;
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') form.append(name, v);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return form;
 }
-
 
 /** A CSRF value bound to the page's token (HMAC), checked in constant time. */
 export function csrfCheck(secret: Uint8Array): { csrfFor(token: string): string; csrfOk(token: string, got: string | null): boolean } {

@@ -1,24 +1,33 @@
 /**
- * The web role: a small node:http server with a route table. Journeys add their pages
- * (pickup, collection, CA, CRL, status API); the runtime serves health checks:
- * `/healthz` (the process runs) and `/readyz` (its dependencies answer).
+ * The web role on Fastify 5. Journeys add their pages as a route table (pickup,
+ * collection, CA, CRL, status API); the runtime serves health checks: `/healthz` (the
+ * process runs) and `/readyz` (its dependencies answer).
  *
- * Abuse limits: every POST is counted per client address and per link token (`:token`)
- * before its handler runs (`RequestLimits`, shared by all web processes through Redis) and
- * answered 429 once a count ran out. Slow clients are cut off: the headers, and the whole
- * request, must arrive within `headersTimeoutMs` (checked every second), idle keep-alive
- * connections close after 5 s, and at most `maxConnections` are open — when full, the
- * connection idle longest (none that has a request in progress) is closed to make room, so
- * connections that never send anything cannot lock real clients out.
+ * Fastify routes, parses form bodies (@fastify/formbody, at most 16 KiB, the only body
+ * type taken) and closes gracefully; around it, in this order of a request:
+ * - node (node-server.ts): slow clients cut off (408), a connection cap that makes room by
+ *   closing the longest-idle connection;
+ * - onRequest: the abuse limits on every POST, per client address and per link token
+ *   (`RequestLimits`, shared by all web processes through Redis), 429 once a count ran out;
+ * - the route, or an accessible error page (error-pages.ts);
+ * - onSend: the security headers (security-headers.ts);
+ * - onResponse: one log line `{ reqId, method, route, status, ms }` — the route pattern,
+ *   never the URL, which holds link tokens. Fastify's own request logging is off.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import formbody from '@fastify/formbody';
+import { fastify, LogController, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readiness } from '../workflow/readiness.js';
 import type { RequestLimits } from '../workflow/request-limits.js';
-import { sendTooManyRequests } from './rate-limit.js';
+import { badRequestPage, errorPages, MAX_FORM_BYTES, methodNotAllowedPage, notFoundPage } from './error-pages.js';
+import { createCappedServer } from './node-server.js';
+import { postLimitHook } from './rate-limit.js';
+import { sendText } from './respond.js';
+import { securityHeaders } from './security-headers.js';
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void> | void;
+export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -29,32 +38,8 @@ export interface Route {
 
 export interface HttpServer {
   start(): Promise<{ port: number }>;
+  /** Stops taking connections, lets the requests in progress finish (Fastify's close). */
   stop(): Promise<void>;
-}
-
-function matcher(path: string): (p: string) => Record<string, string> | null {
-  const parts = path.split('/');
-  return (p) => {
-    const got = p.split('/');
-    if (got.length !== parts.length) return null;
-    const params: Record<string, string> = {};
-    for (let i = 0; i < parts.length; i++) {
-      const want = parts[i]!;
-      if (want.startsWith(':')) {
-        try {
-          params[want.slice(1)] = decodeURIComponent(got[i]!);
-        } catch {
-          return null;
-        }
-      } else if (want !== got[i]) return null;
-    }
-    return params;
-  };
-}
-
-export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  res.end(text);
 }
 
 /**
@@ -64,14 +49,14 @@ export function sendText(res: ServerResponse, status: number, text: string, type
  */
 export function healthRoutes(ready: () => Promise<Readiness>): Route[] {
   return [
-    { method: 'GET', path: '/healthz', handler: (_req, res) => sendText(res, 200, 'ok\n') },
+    { method: 'GET', path: '/healthz', handler: (_req, reply) => sendText(reply, 200, 'ok\n') },
     {
       method: 'GET',
       path: '/readyz',
-      handler: async (_req, res) => {
+      handler: async (_req, reply) => {
         const r = await ready();
         const body = r.ok ? { ok: true, checks: r.checks } : { ok: false, checks: r.checks, reasons: r.reasons };
-        sendText(res, r.ok ? 200 : 503, `${JSON.stringify(body)}\n`, 'application/json');
+        return sendText(reply, r.ok ? 200 : 503, `${JSON.stringify(body)}\n`, 'application/json');
       },
     },
   ];
@@ -93,112 +78,80 @@ export interface HttpServerOptions {
   readonly now?: () => Date;
 }
 
-export const HTTP_DEFAULTS = { maxConnections: 1000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 } as const;
+export const HTTP_DEFAULTS = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  /** No traffic either way for this long closes a connection (a client that stopped reading). */
+  connectionTimeoutMs: 30_000,
+  bodyLimitBytes: MAX_FORM_BYTES,
+} as const;
 
-const FULL_BODY = 'The server is busy. Please try again in a few seconds.\n';
-const FULL_RESPONSE = `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 5\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(FULL_BODY)}\r\n\r\n${FULL_BODY}`;
+/** Every method a client may send, for the 405 answers (HEAD comes with each GET route). */
+const ALL_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 export function createHttpServer(opts: HttpServerOptions): HttpServer {
-  const table = opts.routes.map((r) => ({ ...r, match: matcher(r.path) }));
   const clientAddress = opts.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
   const now = opts.now ?? (() => new Date());
-  const headersTimeout = opts.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs;
-  const maxConnections = opts.maxConnections ?? HTTP_DEFAULTS.maxConnections;
+  const limits = {
+    maxConnections: opts.maxConnections ?? HTTP_DEFAULTS.maxConnections,
+    headersTimeoutMs: opts.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
+    keepAliveTimeoutMs: HTTP_DEFAULTS.keepAliveTimeoutMs,
+    connectionTimeoutMs: Math.max(HTTP_DEFAULTS.connectionTimeoutMs, (opts.headersTimeoutMs ?? 0) + 10_000),
+  };
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!open.has(req.socket)) {
-      // a connection refused or closed to make room: nothing of it is served
-      req.socket.destroy();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
-    let pathMatched = false;
-    let found: { route: (typeof table)[number]; params: Record<string, string> } | null = null;
-    for (const r of table) {
-      const params = r.match(url.pathname);
-      if (!params) continue;
-      pathMatched = true;
-      if (r.method !== method) continue;
-      found = { route: r, params };
-      break;
-    }
-    if (req.method === 'POST' && opts.limits) {
-      const decision = await opts.limits.take({ address: clientAddress(req), token: found?.params.token ?? null });
-      if (!decision.ok) return sendTooManyRequests(res, decision, now());
-    }
-    if (!found) {
-      if (pathMatched) sendText(res, 405, 'Method not allowed.\n');
-      else sendText(res, 404, 'Not found. See /ca for the CA certificates.\n');
-      return;
-    }
-    await found.route.handler(req, res, found.params);
+  const app = fastify({
+    loggerInstance: opts.log,
+    // request logging is ours (onResponse below): Fastify's would log the URL
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: HTTP_DEFAULTS.bodyLimitBytes,
+    // the same limits as node-server.ts applies (Fastify passes them to a server it builds)
+    connectionTimeout: limits.connectionTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    serverFactory: (handler) => createCappedServer(limits, handler),
+    // a path that is not valid percent-encoding: the same page as any unreadable request
+    frameworkErrors: (_err, _req, reply) => badRequestPage(reply),
+  });
+
+  // forms are the only bodies this site takes: JSON and text parsers go, so a POST of
+  // another type is answered 415 before any handler
+  app.removeAllContentTypeParsers();
+  void app.register(formbody, { bodyLimit: HTTP_DEFAULTS.bodyLimitBytes });
+
+  if (opts.limits) app.addHook('onRequest', postLimitHook(opts.limits, clientAddress, now));
+  app.addHook('onSend', securityHeaders);
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info({ method: req.method, route: req.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http request');
+    done();
+  });
+  app.setNotFoundHandler(notFoundPage);
+  app.setErrorHandler(errorPages);
+
+  const byPath = new Map<string, Set<HTTPMethods>>();
+  for (const r of opts.routes) {
+    app.route({ method: r.method, url: r.path, handler: async (req, reply) => r.handler(req, reply) });
+    const methods = byPath.get(r.path) ?? new Set<HTTPMethods>();
+    methods.add(r.method);
+    if (r.method === 'GET') methods.add('HEAD');
+    byPath.set(r.path, methods);
+  }
+  // an address that exists answers 405 with Allow for the methods it does not take
+  for (const [path, methods] of byPath) {
+    const others = ALL_METHODS.filter((m) => !methods.has(m));
+    if (others.length > 0) app.route({ method: [...others], url: path, handler: methodNotAllowedPage([...methods]) });
   }
 
-  const server = createServer(
-    // the timeouts are checked every second (node's default is every 30 s, which let a
-    // slow-header client live 35-45 s with a 15 s limit)
-    { headersTimeout, requestTimeout: headersTimeout, keepAliveTimeout: HTTP_DEFAULTS.keepAliveTimeoutMs, connectionsCheckingInterval: 1_000 },
-    (req, res) => {
-      dispatch(req, res).catch((err: unknown) => {
-        opts.log.error({ err, method: req.method }, 'http handler failed');
-        if (!res.headersSent) sendText(res, 500, 'Something went wrong on our side. Please try again later.\n');
-        else res.destroy();
-      });
-    },
-  );
-
-  // Open connections, the longest idle first; `active` counts requests in progress.
-  const open = new Map<Socket, { active: number }>();
-  server.on('connection', (socket: Socket) => {
-    if (open.size >= maxConnections) {
-      let idle: Socket | null = null;
-      for (const [s, state] of open) {
-        if (state.active === 0) {
-          idle = s;
-          break;
-        }
-      }
-      if (!idle) {
-        // every connection is busy with a request: this one is refused (dispatch drops
-        // whatever it might still send)
-        socket.end(FULL_RESPONSE);
-        return;
-      }
-      open.delete(idle);
-      idle.destroy();
-    }
-    open.set(socket, { active: 0 });
-    socket.once('close', () => open.delete(socket));
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const state = open.get(req.socket);
-    if (!state) return;
-    state.active++;
-    res.once('close', () => {
-      state.active--;
-      // idle again from now on: to the back of the line
-      if (open.delete(req.socket)) open.set(req.socket, state);
-    });
-  });
-  // a backstop only: a socket closed to make room is counted by node until its close event
-  server.maxConnections = maxConnections * 2;
-
   return {
-    start() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port, opts.host, () => {
-          server.off('error', reject);
-          resolve({ port: (server.address() as AddressInfo).port });
-        });
-      });
+    async start() {
+      await app.listen({ port: opts.port, host: opts.host });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('The web server did not report its port.');
+      return { port: address.port };
     },
     stop() {
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      return app.close();
     },
   };
 }
