@@ -16,6 +16,7 @@ import { readHeaderBlock } from '../domain/header-block.js';
 import { parseAddressList } from '../domain/mail-address.js';
 import { MAX_HEADER_BYTES, MAX_MIME_PARTS, UnreadableMessageError, checkMimeStructure, type UnreadableReason } from '../domain/mime-limits.js';
 import type { MessageHead, MessageParser, ParsedMessage } from '../workflow/ports.js';
+import { createHtmlReplyText } from './html-reply-text.js';
 import { unwrapSmime } from './smime-unwrap.js';
 
 const TRACE = /^(received|return-path|delivered-to|x-original-to|authentication-results|arc-[a-z-]+|x-received|received-spf):/i;
@@ -56,6 +57,8 @@ const PARSER_OPTIONS: SimpleParserOptions & { readonly maxChildNodes: number; re
   skipImageLinks: true,
   skipTextToHtml: true,
   skipTextLinks: true,
+  // An HTML-only reply is read by structure (html-reply-text.ts), not by mailparser's 80-column wrap.
+  skipHtmlToText: true,
   maxChildNodes: MAX_MIME_PARTS,
   maxHeadSize: MAX_HEADER_BYTES,
 };
@@ -82,7 +85,14 @@ export function peekMessage(raw: Buffer): MessageHead {
   };
 }
 
+/** The reply's text: its text part, or for a message with only HTML, the HTML read by structure. */
+function bodyText(text: string | undefined, html: string | false, fromHtml: (html: string) => string): string {
+  if (text !== undefined && text.trim().length > 0) return text;
+  return typeof html === 'string' ? fromHtml(html) : (text ?? '');
+}
+
 export function createMessageParser(opts: { maxAttachmentBytes?: number } = {}): MessageParser {
+  const htmlText = createHtmlReplyText();
   return {
     peek: peekMessage,
 
@@ -116,7 +126,7 @@ export function createMessageParser(opts: { maxAttachmentBytes?: number } = {}):
         headers,
         inReplyTo: m.inReplyTo ?? null,
         references: refs,
-        text: m.text ?? (typeof m.html === 'string' ? m.html.replace(/<[^>]*>/g, ' ') : ''),
+        text: bodyText(m.text, m.html, htmlText),
         attachments: m.attachments
           .filter((a) => a.size <= max)
           .map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size, content: a.content })),

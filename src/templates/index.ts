@@ -2,6 +2,7 @@ export { renderHelp, type HelpParams } from './help.js';
 export { renderReplyRefused, REPLY_REFUSALS, type RefusalReason, type ReplyRefusedParams } from './reply-refused.js';
 export { renderServiceUnavailable, type ServiceUnavailableParams } from './service-unavailable.js';
 export { renderMailUnreadable, UNREADABLE_WORDS, type MailUnreadableParams } from './mail-unreadable.js';
+export { ENCRYPTED_SUBJECT, renderMailEncrypted, type MailEncryptedParams } from './mail-encrypted.js';
 export { escapeHtml, type MailSite } from './layout.js';
 export { journeyATemplates } from './journey-a.js';
 export { journeyBTemplates } from './journey-b.js';
@@ -12,11 +13,12 @@ import { renderHelp } from './help.js';
 import { renderReplyRefused } from './reply-refused.js';
 import { renderServiceUnavailable } from './service-unavailable.js';
 import { renderMailUnreadable } from './mail-unreadable.js';
+import { renderMailEncrypted } from './mail-encrypted.js';
 
 /**
  * Every template by intent, for the mailer (src/outbound may not import templates: main.ts
  * hands it this set).
  */
 export function createMailTemplates() {
-  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable } as const;
+  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable, encrypted: renderMailEncrypted } as const;
 }

@@ -408,6 +408,8 @@ export interface Mailer {
   serviceUnavailable(ctx: ReplyContext, address: string): Promise<string>;
   /** A mail that could not be read (src/domain/mime-limits.ts): what to send instead. */
   unreadable(ctx: ReplyContext, reason: UnreadableReason): Promise<string>;
+  /** An encrypted mail (S/MIME enveloped-data): mailca cannot read it; how to send it unencrypted. */
+  encrypted(ctx: ReplyContext): Promise<string>;
 }
 
 /** Where the IMAP poller got to in a mailbox (RFC 3501 UIDVALIDITY and the last UID taken). */

@@ -15,6 +15,7 @@ const fixture = (name: string): Buffer =>
     readFileSync(new URL(`../fixtures/clients/${name}`, import.meta.url), 'latin1')
       .replaceAll('{{FROM}}', 'admin.one@council.test')
       .replaceAll('{{TO}}', 'reply+abcdefgh@bot.test')
+      .replaceAll('{{SUBJECT}}', 'Approval needed')
       .replaceAll('{{MESSAGE_ID}}', '<DB9PR01MB0001@eurprd01.prod.outlook.test>')
       .replaceAll('{{IN_REPLY_TO}}', '<original@bot.test>'),
     'latin1',
