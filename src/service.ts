@@ -233,6 +233,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries });
     // smime@: RECOVER <email> as the first line asks for a key recovery; anything else is about orders
     const smimeHandler: AddressHandler = {
+      // an order form of ours that reached help@ or a reply+ address comes here (misdirected-mail.ts)
+      recognises: orderIntake.carriesOwnForm,
       async handle(req) {
         const line = firstCommandLine(req.message.text);
         if (!line || !/^recover\b/i.test(line)) return orderIntake.handler.handle(req);

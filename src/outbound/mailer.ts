@@ -28,7 +28,8 @@ export interface MailTemplates {
   replyRefused(params: MailSiteInfo & { readonly why: ReplyRefusal }): RenderedMail;
   serviceUnavailable(params: MailSiteInfo & { readonly address: string }): RenderedMail;
   unreadable(params: MailSiteInfo & { readonly reason: UnreadableReason }): RenderedMail;
-  encrypted(site: MailSiteInfo): RenderedMail;
+  forwardedDecision(params: MailSiteInfo & { readonly address: string }): RenderedMail;
+  attachmentNotRead(params: MailSiteInfo & { readonly filenames: readonly string[] }): RenderedMail;
 }
 
 export interface MailerDeps {
@@ -141,7 +142,8 @@ export function createMailer(deps: MailerDeps): Mailer {
     replyRefused: (ctx, why) => out.queue({ kind: 'reply-refused', ctx, mail: deps.templates.replyRefused({ ...site, why }) }),
     serviceUnavailable: (ctx, address) => out.queue({ kind: 'service-unavailable', ctx, mail: deps.templates.serviceUnavailable({ ...site, address }) }),
     unreadable: (ctx, reason) => out.queue({ kind: 'unreadable', ctx, mail: deps.templates.unreadable({ ...site, reason }) }),
-    encrypted: (ctx) => out.queue({ kind: 'encrypted', ctx, mail: deps.templates.encrypted(site) }),
+    forwardedDecision: (ctx, address) => out.queue({ kind: 'forwarded-decision', ctx, mail: deps.templates.forwardedDecision({ ...site, address }) }),
+    attachmentNotRead: (ctx, filenames) => out.queue({ kind: 'attachment-not-read', ctx, mail: deps.templates.attachmentNotRead({ ...site, filenames }) }),
   };
 }
 
@@ -164,7 +166,9 @@ export function createKindMailer<P>(deps: MailerDeps, templates: TemplatesFor<P>
         kind,
         ctx,
         mail: render({ ...site, ...params }),
-        ...(replyToken === undefined ? {} : { replyTo: replyAddress(replyToken, deps.mailDomain) }),
+        // a reply token names the decision; without one, a mail that invites something back
+        // (an order form) names the bot address that takes it (ReplyContext.replyVia)
+        ...(replyToken !== undefined ? { replyTo: replyAddress(replyToken, deps.mailDomain) } : ctx.replyVia !== undefined ? { replyTo: `${ctx.replyVia}@${site.mailDomain}` } : {}),
         isReply: ctx.inReplyTo !== null,
       });
     },

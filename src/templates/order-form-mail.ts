@@ -54,7 +54,7 @@ export function renderOrderFormMail(p: OrderFormMailParams): RenderedMail {
       para('Keep the workbook as it is: do not rename or remove sheets, and do not copy the rows into a new file. A hidden sheet identifies the form, and a form without it cannot be read.'),
 
       heading('What to do next'),
-      para('Save the workbook as an Excel workbook (.xlsx) and send it back as an attachment, one form per mail, to ', link(`mailto:${smime}`, smime), '.'),
+      para('Save the workbook as an Excel workbook (.xlsx) and send it back as an attachment, one form per mail: press Reply on this mail and attach it, or write to ', link(`mailto:${smime}`, smime), '.'),
       para('We check every row and reply with an order summary. Nothing is ordered and no credit is used until you confirm that summary.'),
     ],
   });

@@ -20,7 +20,7 @@ export function renderOrderRefused(p: OrderRefusedParams): RenderedMail {
       para(p.reason),
       para('Nothing was stored and nothing was ordered.'),
       heading('What to do next'),
-      para('Send the order form again, to ', link(`mailto:${smime}`, smime), ', with:'),
+      para('Send the order form again (press Reply on this mail and attach it, or write to ', link(`mailto:${smime}`, smime), '), with:'),
       list(
         ['exactly one attachment: the form, as an Excel workbook (.xlsx), not .xlsm, .xls, CSV or a zip file;'],
         ['the workbook as you received it, with its sheets and columns unchanged, filled in with plain values (no formulas, macros or links to other files).'],

@@ -61,7 +61,7 @@ export function renderOrderSummary(p: OrderSummaryParams): RenderedMail {
         'The attached copy of your form highlights each cell with a problem and says why in a comment (point at a highlighted cell to read it). ',
         stored
           ? 'Correct it and send it back as a reply to this mail: it replaces this draft.'
-          : 'Correct it and send it again as a new mail to ',
+          : 'Correct it and send it again: press Reply on this mail and attach it, or write to ',
         ...(stored ? [] : [link(`mailto:${smime}`, smime), '.']),
       ),
     );

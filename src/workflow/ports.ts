@@ -395,6 +395,12 @@ export interface ReplyContext {
    * outbound id and Message-ID, so a job that runs twice sends one mail.
    */
   readonly key: string;
+  /**
+   * The bot address a Reply should reach when the mail carries no reply token: a mail
+   * that invites a workbook back (the order form) sets `Reply-To: smime@…`, so the
+   * requester's Reply reaches the order desk rather than help@, the From address.
+   */
+  readonly replyVia?: 'enrol' | 'smime';
 }
 
 /** Why a reply to a notification was not acted on (the person is told which). */
@@ -408,8 +414,10 @@ export interface Mailer {
   serviceUnavailable(ctx: ReplyContext, address: string): Promise<string>;
   /** A mail that could not be read (src/domain/mime-limits.ts): what to send instead. */
   unreadable(ctx: ReplyContext, reason: UnreadableReason): Promise<string>;
-  /** An encrypted mail (S/MIME enveloped-data): mailca cannot read it; how to send it unencrypted. */
-  encrypted(ctx: ReplyContext): Promise<string>;
+  /** A bot mail forwarded to one of its addresses (domain/forwarded-decision.ts): press Reply on the original. */
+  forwardedDecision(ctx: ReplyContext, address: string): Promise<string>;
+  /** help@ mail with attachments the bot does not read: which, and where what it reads goes. */
+  attachmentNotRead(ctx: ReplyContext, filenames: readonly string[]): Promise<string>;
 }
 
 /** Where the IMAP poller got to in a mailbox (RFC 3501 UIDVALIDITY and the last UID taken). */

@@ -14,10 +14,16 @@ import { pickRoute, routeKey, yieldsToOtherCopy } from '../domain/recipient-rout
 import { firstCommandLine, parseCommand } from '../domain/reply-command.js';
 import type { AuthResult, InboundRecord, InboundStore, KeyVault, MailAuthenticator, Mailer, MessageParser, ParsedMessage, ReplyBudget, ReplyContext } from './ports.js';
 import type { ReplyHandler, ReplyTokens } from './reply-tokens.js';
+import { createMisdirectedMail } from './misdirected-mail.js';
 
 /** A journey's handler for mail to `enrol@` or `smime@` (journeys A and B). */
 export interface AddressHandler {
   handle(req: { readonly inboundId: string; readonly message: ParsedMessage; readonly raw: Buffer; readonly reply: ReplyContext; readonly auth: () => Promise<AuthResult> }): Promise<void>;
+  /**
+   * Whether the message carries what this handler takes whatever bot address it reached
+   * (smime@: an order form of ours); intake then hands it here (misdirected-mail.ts).
+   */
+  recognises?(message: ParsedMessage): Promise<boolean>;
 }
 
 export interface IntakeDeps {
@@ -55,6 +61,8 @@ function headerRecipients(headers: ReadonlyMap<string, readonly string[]>): stri
 
 export function createIntake(deps: IntakeDeps) {
   const log = deps.log;
+  // forwarded bot mail, order forms at other addresses, help@ attachments (misdirected-mail.ts)
+  const misdirected = createMisdirectedMail({ mailer: deps.mailer, mailDomain: deps.mailDomain, log, ...(deps.addressHandlers.smime ? { smime: deps.addressHandlers.smime } : {}) });
 
   /**
    * The loop rules for a message by what is known of it (the parsed message, or only its
@@ -120,17 +128,6 @@ export function createIntake(deps: IntakeDeps) {
       if (to) await deps.budget.take(to);
     };
 
-    // An encrypted mail (S/MIME enveloped-data, RFC 8551 3.3) cannot be read: whatever it
-    // would have been acted on as, it is answered with how to send it unencrypted, and
-    // nothing else happens (no reply token is looked at or used, nothing is decided).
-    if (message.encrypted === true && decision.action !== 'drop' && decision.action !== 'bounce') {
-      await deps.mailer.encrypted(reply('encrypted'));
-      await answered();
-      await deps.inbound.finish(inboundId, 'processed', 'INTAKE.ENCRYPTED');
-      log.info({ inboundId, route: decision.action, reason: 'INTAKE.ENCRYPTED' }, 'encrypted message answered');
-      return { state: 'processed', reason: 'INTAKE.ENCRYPTED' };
-    }
-
     let reason: string;
     switch (decision.action) {
       case 'drop':
@@ -141,22 +138,28 @@ export function createIntake(deps: IntakeDeps) {
         await deps.onBounce?.(decision.outboundId, inboundId);
         reason = 'INTAKE.BOUNCE';
         break;
-      case 'help':
-        await deps.mailer.help(reply('help'));
+      case 'help': {
+        const taken = await misdirected.atHelp({ inboundId, message, raw, reply, auth });
+        if (taken === null) await deps.mailer.help(reply('help'));
         await answered();
-        reason = 'INTAKE.HELP';
+        reason = taken ?? 'INTAKE.HELP';
         break;
+      }
       case 'enrol':
       case 'smime': {
+        const forwarded = await misdirected.forwarded(decision.action, { inboundId, message, raw, reply, auth });
         const handler = deps.addressHandlers[decision.action];
-        if (handler) await handler.handle({ inboundId, message, raw, reply: reply(decision.action), auth });
-        else await deps.mailer.serviceUnavailable(reply('unavailable'), `${decision.action}@${deps.mailDomain}`);
+        if (forwarded !== null) reason = forwarded;
+        else {
+          if (handler) await handler.handle({ inboundId, message, raw, reply: reply(decision.action), auth });
+          else await deps.mailer.serviceUnavailable(reply('unavailable'), `${decision.action}@${deps.mailDomain}`);
+          reason = `INTAKE.${decision.action.toUpperCase()}`;
+        }
         await answered();
-        reason = `INTAKE.${decision.action.toUpperCase()}`;
         break;
       }
       case 'reply':
-        reason = await handleReply(inboundId, decision.token, message, auth, reply);
+        reason = await handleReply(inboundId, decision.token, message, auth, reply, raw);
         await answered();
         break;
     }
@@ -164,7 +167,7 @@ export function createIntake(deps: IntakeDeps) {
     return { state: 'processed', reason };
   }
 
-  async function handleReply(inboundId: string, token: string, message: ParsedMessage, auth: () => Promise<AuthResult>, reply: (key: string) => ReplyContext): Promise<string> {
+  async function handleReply(inboundId: string, token: string, message: ParsedMessage, auth: () => Promise<AuthResult>, reply: (key: string) => ReplyContext, raw: Buffer): Promise<string> {
     const check = await deps.tokens.check({ token, from: message.from, inboundId, auth });
     if (!check.ok) {
       log.info({ inboundId, why: check.why }, 'reply refused');
@@ -175,6 +178,8 @@ export function createIntake(deps: IntakeDeps) {
     if (handler?.upload && message.attachments.length > 0 && (await handler.upload({ token: check.token, from: message.from[0]!, inboundId, reply: reply('decision'), message }))) {
       return 'REPLY.UPLOAD';
     }
+    // an order form of ours in a reply whose handler takes no upload is an order (misdirected-mail.ts)
+    if (message.attachments.length > 0 && (await misdirected.formInReply({ inboundId, message, raw, reply, auth }))) return 'REPLY.ORDER_FORM';
     const line = firstCommandLine(message.text);
     let command;
     try {

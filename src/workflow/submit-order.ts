@@ -23,6 +23,12 @@ export function formAttachments(message: ParsedMessage): ParsedAttachment[] {
 }
 
 const answer = (ctx: ReplyContext): ReplyContext => ({ ...ctx, subject: null });
+/**
+ * An answer that invites a workbook back (the form, a refused or unsaved form): its Reply
+ * reaches smime@, not help@ (the From address), so Reply with the form attached works.
+ * A mail with a reply token keeps `reply+…` instead (the token's handler takes uploads).
+ */
+const formAnswer = (ctx: ReplyContext): ReplyContext => ({ ...answer(ctx), replyVia: 'smime' });
 
 function describeProblem(p: OrderProblem): string {
   if ('row' in p) return `Row ${p.row}, ${ORDER_FIELDS[p.column - 1]}: ${p.message}`;
@@ -37,7 +43,7 @@ export function createOrderIntake(deps: OrderDeps) {
       const content = await deps.forms.render({ organisation: org.name, phase: org.phase, marker: signFormMarker(deps.formSecret, org.id), maxRows: deps.maxRows });
       attachments.push({ filename: `${org.id}-smime-order.xlsx`, contentType: XLSX_TYPE, content });
     }
-    await deps.mail.send('orderForm', answer(reply), { organisations: orgs.map((o) => o.name), maxRows: deps.maxRows, attachments });
+    await deps.mail.send('orderForm', formAnswer(reply), { organisations: orgs.map((o) => o.name), maxRows: deps.maxRows, attachments });
   }
 
   /**
@@ -49,7 +55,7 @@ export function createOrderIntake(deps: OrderDeps) {
     const read = await deps.forms.read(req.file.content);
     if (!read.ok) {
       deps.log.info({ inboundId: req.inboundId, code: read.code }, 'order form refused');
-      await deps.mail.send('orderRefused', answer(req.reply), { reason: read.message });
+      await deps.mail.send('orderRefused', formAnswer(req.reply), { reason: read.message });
       return;
     }
     // Step 2: it must be our form, made for one of the sender's organisations
@@ -57,7 +63,7 @@ export function createOrderIntake(deps: OrderDeps) {
     const org = req.orgs.find((o) => o.id === orgId);
     if (!org) {
       const reason = orgId === null ? 'The attached workbook is not an order form from us (its hidden version sheet is missing or changed).' : 'The attached form was made for an organisation you do not order for.';
-      await deps.mail.send('orderRefused', answer(req.reply), { reason: `${reason} Ask for a fresh form by mailing smime@ without an attachment, and fill that one in.` });
+      await deps.mail.send('orderRefused', formAnswer(req.reply), { reason: `${reason} Ask for a fresh form by mailing smime@ without an attachment, and fill that one in.` });
       return;
     }
     // Step 3: check every field and row against the organisation, its certificates and credit
@@ -113,7 +119,7 @@ export function createOrderIntake(deps: OrderDeps) {
     const token = ref ? await deps.tokens.issue({ purpose: ORDER_PURPOSE.draft, subject: ref, recipient: req.sender, ttlMs: DRAFT_TTL_MS }) : undefined;
     await deps.mail.send(
       'orderSummary',
-      answer(req.reply),
+      token === undefined ? formAnswer(req.reply) : answer(req.reply),
       {
         ref,
         organisation: org.name,
@@ -135,7 +141,22 @@ export function createOrderIntake(deps: OrderDeps) {
     deps.log.info({ inboundId: req.inboundId, orderId: ref, rows: read.rows.length, good: checked.rows.length, problems: checked.problems.length }, 'order form checked');
   }
 
+  /**
+   * Whether the message carries an order form of ours (its signed marker verifies,
+   * domain/order-form-marker.ts), so that intake hands it here whichever bot address it
+   * reached (help@, or a reply whose handler takes no upload). Who sent it is decided in
+   * `handle`, as for mail to smime@. A workbook that cannot be read is not claimed.
+   */
+  async function carriesOwnForm(message: ParsedMessage): Promise<boolean> {
+    for (const file of formAttachments(message)) {
+      const read = await deps.forms.read(file.content);
+      if (read.ok && verifyFormMarker(deps.formSecret, read.marker) !== null) return true;
+    }
+    return false;
+  }
+
   const handler: AddressHandler = {
+    recognises: carriesOwnForm,
     async handle({ inboundId, message, reply }) {
       const sender = message.from.length === 1 ? message.from[0]!.toLowerCase() : null;
       const orgs = sender ? (await deps.organisations.byPerson(sender)).filter((x) => x.roles.includes('requester')).map((x) => x.org) : [];
@@ -146,14 +167,14 @@ export function createOrderIntake(deps: OrderDeps) {
       const files = formAttachments(message);
       if (files.length === 0) return sendForms(orgs, reply);
       if (files.length > 1) {
-        await deps.mail.send('orderRefused', answer(reply), { reason: `The mail has ${files.length} spreadsheets attached; send one order form per mail.` });
+        await deps.mail.send('orderRefused', formAnswer(reply), { reason: `The mail has ${files.length} spreadsheets attached; send one order form per mail.` });
         return;
       }
       await processUpload({ inboundId, sender, orgs, file: files[0]!, messageId: message.messageId, reply, replaces: null });
     },
   };
 
-  return { handler, processUpload };
+  return { handler, processUpload, carriesOwnForm };
 }
 
 export type OrderIntake = ReturnType<typeof createOrderIntake>;

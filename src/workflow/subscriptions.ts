@@ -95,7 +95,8 @@ export function createSubscriptions(deps: SubscriptionDeps) {
     });
     const attachments = [{ filename: `${org.id}-smime-renewal.xlsx`, contentType: XLSX_TYPE, content: form }];
     for (const to of org.requesters) {
-      await deps.mail.send('renewalRequested', { to, inReplyTo: null, references: [], subject: null, key: `${rowId(r)}:renew:${inboundId}:${to}` }, { ref: r.orderId, organisation: org.name, registrant: r.email, name: `${row.firstName} ${row.lastName}`, notAfter: cert.notAfter!, attachments });
+      // the pre-filled form goes back by Reply: to smime@ (ReplyContext.replyVia)
+      await deps.mail.send('renewalRequested', { to, inReplyTo: null, references: [], subject: null, key: `${rowId(r)}:renew:${inboundId}:${to}`, replyVia: 'smime' }, { ref: r.orderId, organisation: org.name, registrant: r.email, name: `${row.firstName} ${row.lastName}`, notAfter: cert.notAfter!, attachments });
     }
     await deps.mail.send('renewalPassedOn', answer(reply), { ref: r.orderId, requesters: org.requesters });
   }
