@@ -15,12 +15,18 @@ export const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 } as const;
 
-/** onSend: nosniff, no-referrer and (unless the route set one) no-store on all; the page set on HTML. */
-export function securityHeaders(_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+/** nosniff, no-referrer and (unless the route set one) no-store on all; the page set on HTML. */
+export function withSecurityHeaders(reply: FastifyReply): FastifyReply {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   const type = String(reply.getHeader('content-type') ?? '');
   if (type.startsWith('text/html')) reply.headers(PAGE_HEADERS);
+  return reply;
+}
+
+/** The onSend hook: every answer of a route, hook, error or not-found handler. */
+export function securityHeaders(_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  withSecurityHeaders(reply);
   done(null, payload);
 }

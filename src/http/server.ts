@@ -25,7 +25,7 @@ import { badRequestPage, errorPages, MAX_FORM_BYTES, methodNotAllowedPage, notFo
 import { createCappedServer } from './node-server.js';
 import { postLimitHook } from './rate-limit.js';
 import { sendText } from './respond.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaders, withSecurityHeaders } from './security-headers.js';
 
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 
@@ -112,7 +112,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     serverFactory: (handler) => createCappedServer(limits, handler),
     // a path that is not valid percent-encoding: the same page as any unreadable request
-    frameworkErrors: (_err, _req, reply) => badRequestPage(reply),
+    // (answered before routing, so the onSend hook does not run: its headers are set here)
+    frameworkErrors: (_err, _req, reply) => badRequestPage(withSecurityHeaders(reply.type('text/html; charset=utf-8'))),
   });
 
   // forms are the only bodies this site takes: JSON and text parsers go, so a POST of

@@ -92,6 +92,14 @@ describe('the web role on Fastify', () => {
     expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 
+  it('answers a path that is not valid percent-encoding with the 400 page, and HEAD like GET without a body', async () => {
+    await expectErrorPage(await fetch(`${base}/pickup/%E0%A4%A`), 400, /<h1>The request could not be read<\/h1>/);
+    const head = await fetch(`${base}/pickup/${TOKEN}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expectPageHeaders(head);
+    expect(await head.text()).toBe('');
+  });
+
   it('hands the route the parsed form (a field sent twice: its first value)', async () => {
     const res = await fetch(`${base}/pickup/${TOKEN}x1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'pin=12+34%2F&twice=a&twice=b' });
     expect(res.status).toBe(200);
