@@ -141,7 +141,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('forms 
     expect(plain[0]!.parsed.text).toMatch(/You talk to this certificate authority by mail/);
   });
 
-  it('a decision forwarded to help@ or smime@ is answered "press Reply on the original" and decides nothing', async () => {
+  it('a decision forwarded to help@, enrol@ or smime@ is answered "press Reply on the original" and decides nothing', async () => {
     // an order placed: the head, its management contact, is asked to approve it
     const upload = await fill(form, people(2));
     const [draft] = await mailsAfter(REQUESTER, () => h.sendRaw(withAttachment({ from: REQUESTER, to: `smime@${DOMAIN}`, subject: 'Order', body: 'Attached.', file: upload, filename: 'order.xlsx' }), { from: REQUESTER, to: `smime@${DOMAIN}` }));
@@ -162,6 +162,20 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('forms 
     );
     expect(apple).toHaveLength(1);
     expect(apple[0]!.parsed.text).toMatch(/press Reply on the original/i);
+
+    // the same forward to enrol@: no enrolment is read from it
+    const enrolmentsBefore = (await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM enrolments'))[0]!.n;
+    const toEnrol = await mailsAfter(HEAD, () =>
+      h.send({
+        from: HEAD,
+        to: `enrol@${DOMAIN}`,
+        subject: `Fwd: ${ask!.parsed.subject}`,
+        body: `First name: Pat\nLast name: Lee\n\nBegin forwarded message:\n\nFrom: mailca <help@${DOMAIN}>\nReply-To: ${token}\n\n${quoted}`,
+      }),
+    );
+    expect(toEnrol).toHaveLength(1);
+    expect(toEnrol[0]!.parsed.text).toMatch(/press Reply on the original/i);
+    expect((await h.service.wired.store.db.query('SELECT count(*)::int AS n FROM enrolments'))[0]!.n).toBe(enrolmentsBefore);
 
     // Outlook's inline forward: its header block shows no Reply-To, only that the mail is ours
     const inline = await mailsAfter(HEAD, () =>
