@@ -122,7 +122,7 @@ export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, l
     staff: wired.store.staff,
     pickups: wired.store.pickups,
     ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
+    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
     mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyATemplates),
     jobs,
     hash: wired.hash,
@@ -156,7 +156,7 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     credits: wired.store.credits,
     orders: wired.store.orders,
     ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, requireDmarc: config.requireDmarc }),
+    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
     mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyBTemplates),
     forms: { render: renderOrderForm, read: (file) => readOrderForm(file), firstDataRow: ORDER_LAYOUT.firstDataRow },
     vault: wired.vault,
@@ -281,7 +281,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         {
           intake: async (p, ctx) => {
             try {
-              await intake.process(p.inboundId);
+              await intake.process(p.inboundId, { final: ctx.final });
             } catch (err) {
               // a permanent error is not retried (queues.ts): the message is finished now, or
               // every restart would queue it again

@@ -9,6 +9,7 @@ import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.
 import type { Operator } from '../workflow/operator.js';
 import type { EnrolmentState } from '../workflow/ports.js';
 import { CLI_ACTOR, type CliIo } from './ca-commands.js';
+import { senderAuthLine } from './sender-auth-lines.js';
 
 export interface JourneyCliDeps {
   readonly io: CliIo;
@@ -82,13 +83,23 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
 
   program
     .command('show')
-    .description('show one request, by its reference (R-…) or its certificate serial; or an S/MIME certificate by its serial')
-    .argument('<ref>', 'request reference or certificate serial')
+    .description('show one request, by its reference (R-…) or its certificate serial; or an S/MIME certificate by its serial; or the replies about an order (O-…) and how their senders were authenticated')
+    .argument('<ref>', 'request reference, order reference or certificate serial')
     .action(async (ref: string) => {
-      const [r, smime] = await withOperator(deps, async (op) => {
-        const found = await op.show(ref);
-        return [found, found || /^r-/i.test(ref.trim()) ? null : await op.showSmime(ref)] as const;
+      const isOrder = /^o-/i.test(ref.trim());
+      const [r, smime, auth] = await withOperator(deps, async (op) => {
+        const found = isOrder ? null : await op.show(ref);
+        const smime = found || isOrder || /^r-/i.test(ref.trim()) ? null : await op.showSmime(ref);
+        // how each reply's sender was authenticated (MAILCA_SENDER_AUTH), with the decisions it carried
+        const auth = found ? await op.senderAuth(found.request.id) : isOrder ? await op.senderAuth(ref) : [];
+        return [found, smime, auth] as const;
       });
+      if (isOrder) {
+        if (auth.length === 0) throw new MailcaError({ code: 'ORDER.NO_REPLIES', message: `No replies about order ${ref} are recorded.`, hint: 'Check the reference (O-…, as the order mails name it); replies are recorded from the first one that reaches mailca.', permanent: true });
+        deps.io.out(`${ref.trim().toUpperCase()}: replies and how their senders were authenticated`);
+        for (const e of auth) deps.io.out(`  ${senderAuthLine(e)}`);
+        return;
+      }
       if (smime) {
         deps.io.out(`S/MIME certificate of ${smime.email}: order ${smime.orderId}, line ${smime.line} (${smime.state}).`);
         deps.io.out(`  Term ends ${smime.termEndsAt?.toISOString() ?? 'unknown'}; ${smime.reissueDueAt ? `next certificate due ${smime.reissueDueAt.toISOString()}` : 'no further certificate due'}; ${smime.collectedAt ? `collected ${smime.collectedAt.toISOString()}` : 'not collected yet'}.`);
@@ -102,6 +113,7 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
       deps.io.out(`  Phone ${e.phone}; key ${e.keyType ?? 'from the holder\'s CSR'}; requested by ${e.requestedBy}.`);
       if (e.comments) deps.io.out(`  Comments: ${e.comments}`);
       if (r.certificate) deps.io.out(`  Certificate ${r.certificate.serial}: ${r.certificateState ?? r.certificate.status}${r.certificate.activatedAt ? `, activated ${r.certificate.activatedAt.toISOString()}` : ''}${r.certificate.notAfter ? `, valid until ${r.certificate.notAfter.toISOString()}` : ''}.`);
+      for (const e of auth) deps.io.out(`  ${senderAuthLine(e)}`);
     });
 
   // `mailca revoke` (and `mailca ca revoke`): revoked, a new CRL published, the holder told

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MailcaError } from '../domain/errors.js';
+import { SENDER_AUTH_RULES, type SenderAuthRule } from '../domain/sender-auth.js';
 import type { RawEnv } from './env.js';
 
 export interface Config {
@@ -46,8 +47,11 @@ export interface Config {
   readonly imapPollSeconds: number;
   /** How often a worker checks that Redis holds the job schedulers and the work the database says is unfinished (MAILCA_SWEEP_SECONDS, 60). */
   readonly sweepSeconds: number;
-  /** A reply counts only when DMARC passes for its sender (default on outside development). */
-  readonly requireDmarc: boolean;
+  /**
+   * How a reply's sender is authenticated (MAILCA_SENDER_AUTH, src/domain/sender-auth.ts):
+   * `aligned` outside development by default, `off` in development; never `off` in production.
+   */
+  readonly senderAuth: SenderAuthRule;
   /** The most replies one sender gets per day. */
   readonly replyCap: number;
   /** How long a pickup link stays open, in days (journey A step 5). */
@@ -135,6 +139,8 @@ const schema = z.object({
   IMAP_URL: z.string().regex(/^imaps?:\/\//, 'IMAP_URL must start with imap:// or imaps://').optional(),
   IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
   MAILCA_SWEEP_SECONDS: positiveInt('MAILCA_SWEEP_SECONDS', 60, 3600),
+  MAILCA_SENDER_AUTH: z.enum(SENDER_AUTH_RULES, { error: 'MAILCA_SENDER_AUTH must be aligned, dmarc or off' }).optional(),
+  /** Deprecated: true is MAILCA_SENDER_AUTH=dmarc, false is off. */
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
   MAILCA_SIGN_MAIL: bool('MAILCA_SIGN_MAIL'),
   MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
@@ -158,7 +164,7 @@ export function envToConfig(raw: RawEnv): Config {
   const dkimSet = [raw.values.DKIM_DOMAIN, raw.values.DKIM_SELECTOR, raw.values.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (dkimSet > 0 && dkimSet < 3) problems.push('DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
   if (Boolean(raw.values.SMTP_TLS_KEY_FILE) !== Boolean(raw.values.SMTP_TLS_CERT_FILE)) problems.push('STARTTLS needs SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE together.');
-  if (env === 'production' && /^(false|0|no|off)$/i.test(raw.values.MAILCA_REQUIRE_DMARC ?? '')) problems.push('MAILCA_REQUIRE_DMARC cannot be off in production: replies decide approvals.');
+  problems.push(...senderAuthProblems(env, raw.values));
   if (problems.length > 0 || !parsed.success) throw configError(problems);
   const v = parsed.data;
   const publicUrl = (v.MAILCA_PUBLIC_URL ?? `http://localhost:${v.HTTP_PORT}`).replace(/\/+$/, '');
@@ -191,13 +197,29 @@ export function envToConfig(raw: RawEnv): Config {
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
     sweepSeconds: v.MAILCA_SWEEP_SECONDS,
-    requireDmarc: v.MAILCA_REQUIRE_DMARC ?? env !== 'development',
+    senderAuth: v.MAILCA_SENDER_AUTH ?? (v.MAILCA_REQUIRE_DMARC === true ? 'dmarc' : v.MAILCA_REQUIRE_DMARC === false ? 'off' : env === 'development' ? 'off' : 'aligned'),
     signMail: v.MAILCA_SIGN_MAIL ?? true,
     replyCap: v.MAILCA_REPLY_CAP,
     pickupTtlDays: v.MAILCA_PICKUP_TTL_DAYS,
     fromName: v.MAILCA_FROM_NAME,
     dkim: v.DKIM_DOMAIN && v.DKIM_SELECTOR && v.DKIM_PRIVATE_KEY ? { domain: v.DKIM_DOMAIN, selector: v.DKIM_SELECTOR, privateKey: v.DKIM_PRIVATE_KEY } : undefined,
   };
+}
+
+/**
+ * MAILCA_SENDER_AUTH and its deprecated alias MAILCA_REQUIRE_DMARC (true = dmarc, the rule
+ * it always meant, so an upgrade changes nothing; false = off). Replies decide approvals,
+ * so production refuses `off` whichever variable asks for it.
+ */
+function senderAuthProblems(env: Config['env'], values: RawEnv['values']): string[] {
+  const problems: string[] = [];
+  const rule = values.MAILCA_SENDER_AUTH;
+  const legacy = values.MAILCA_REQUIRE_DMARC;
+  if (rule !== undefined && legacy !== undefined) problems.push('MAILCA_REQUIRE_DMARC is replaced by MAILCA_SENDER_AUTH: remove MAILCA_REQUIRE_DMARC and keep MAILCA_SENDER_AUTH.');
+  if (env !== 'production') return problems;
+  if (rule === 'off') problems.push('MAILCA_SENDER_AUTH cannot be off in production: replies decide approvals. Use aligned (the default) or dmarc.');
+  else if (rule === undefined && /^(false|0|no|off)$/i.test(legacy ?? '')) problems.push('MAILCA_REQUIRE_DMARC cannot be off in production: replies decide approvals. Remove it (MAILCA_SENDER_AUTH=aligned is the default) or set MAILCA_SENDER_AUTH=dmarc.');
+  return problems;
 }
 
 /** MAILCA_ENV wins; else NODE_ENV=production|test; else development. */

@@ -3,8 +3,13 @@
  * is injectable so tests run without a network. For mail fetched over IMAP the
  * connecting client is not ours to see: the topmost Received header of the mailbox's
  * own MTA is used instead (mailauth's trustReceived).
+ *
+ * This gathers what src/domain/sender-auth.ts needs to decide: every DKIM signature's
+ * domain and result, the domain SPF checked (MAIL FROM, or HELO when MAIL FROM is empty:
+ * RFC 7208 2.3, 2.4), DMARC's result and the policy the domain publishes.
  */
 import { authenticate } from 'mailauth';
+import type { DmarcPolicy } from '../domain/sender-auth.js';
 import type { AuthResult, AuthVerdict, MailAuthenticator } from '../workflow/ports.js';
 
 /** mailauth's resolver: (name, rrtype) => records, like dns.promises.resolve. */
@@ -12,11 +17,22 @@ export type DnsResolver = (name: string, rrtype: string) => Promise<unknown>;
 
 const VERDICTS = new Set<AuthVerdict>(['pass', 'fail', 'none', 'temperror', 'permerror', 'neutral', 'softfail', 'policy']);
 const verdict = (v: unknown): AuthVerdict => (typeof v === 'string' && VERDICTS.has(v as AuthVerdict) ? (v as AuthVerdict) : 'none');
+const POLICIES = new Set<string>(['none', 'quarantine', 'reject']);
+const policy = (v: unknown): DmarcPolicy | null => (typeof v === 'string' && POLICIES.has(v.toLowerCase()) ? (v.toLowerCase() as DmarcPolicy) : null);
 
 interface MailauthResult {
-  dkim?: { results?: { status?: { result?: string; aligned?: string | false } }[] };
-  spf?: { status?: { result?: string } } | false;
-  dmarc?: { status?: { result?: string }; domain?: string } | false;
+  dkim?: { headerFrom?: string[]; results?: { signingDomain?: string; status?: { result?: string } }[] };
+  spf?: { domain?: string; status?: { result?: string } } | false;
+  /** `policy` is `sp=` for a subdomain when the organisational record sets it, else `p=`. */
+  dmarc?: { status?: { result?: string }; policy?: string } | false;
+}
+
+/** The From domain when From names exactly one address (RFC 7489 6.6.1). */
+function fromDomainOf(headerFrom: readonly string[] | undefined): string | null {
+  if (headerFrom?.length !== 1) return null;
+  const at = headerFrom[0]!.lastIndexOf('@');
+  const domain = at >= 0 ? headerFrom[0]!.slice(at + 1).trim().toLowerCase() : '';
+  return domain || null;
 }
 
 export function createAuthenticator(opts: { mta: string; resolver?: DnsResolver }): MailAuthenticator {
@@ -32,13 +48,12 @@ export function createAuthenticator(opts: { mta: string; resolver?: DnsResolver 
         disableBimi: true,
         ...(opts.resolver ? { resolver: opts.resolver } : {}),
       } as Parameters<typeof authenticate>[1])) as MailauthResult;
-      const dkims = r.dkim?.results ?? [];
-      const dkim = dkims.some((d) => d.status?.result === 'pass') ? 'pass' : verdict(dkims[0]?.status?.result);
       return {
-        dmarc: r.dmarc ? verdict(r.dmarc.status?.result) : 'none',
-        dkim,
-        spf: r.spf ? verdict(r.spf.status?.result) : 'none',
-        fromDomain: r.dmarc ? (r.dmarc.domain ?? null) : null,
+        fromDomain: fromDomainOf(r.dkim?.headerFrom),
+        // an unsigned message has one entry without a signing domain: no signature
+        dkim: (r.dkim?.results ?? []).flatMap((d) => (d.signingDomain ? [{ domain: d.signingDomain.toLowerCase(), result: verdict(d.status?.result) }] : [])),
+        spf: r.spf ? { result: verdict(r.spf.status?.result), domain: r.spf.domain && r.spf.domain !== '-' ? r.spf.domain.toLowerCase() : null } : { result: 'none', domain: null },
+        dmarc: r.dmarc ? { result: verdict(r.dmarc.status?.result), policy: policy(r.dmarc.policy) } : { result: 'none', policy: null },
       } satisfies AuthResult;
     },
   };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AuditStore, BotIdentityStore, CaStore, RecoveryStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, StaffStore } from '../workflow/ports.js';
+import type { AuditStore, BotIdentityStore, CaStore, RecoveryStore, Clock, CreditStore, EnrolmentStore, OrderStore, OrganisationStore, RegistrantStore, InboundStore, MailboxStateStore, OutboundStore, PickupStore, ReplyTokenStore, SenderAuthLog, StaffStore } from '../workflow/ports.js';
 import { createEnrolmentStore } from './enrolment-store.js';
 import { createPickupStore } from './pickup-store.js';
 import { createStaffStore } from './staff-store.js';
@@ -15,6 +15,7 @@ import { createInboundStore } from './inbound-store.js';
 import { createMailboxStateStore } from './mailbox-state-store.js';
 import { createOutboundStore } from './outbound-store.js';
 import { createReplyTokenStore } from './reply-token-store.js';
+import { createSenderAuthStore } from './sender-auth-store.js';
 export { createSpool, newMessageId } from './spool.js';
 export { checkDataDir, looseModes, tightenTree, type DataDirCheck } from './file-modes.js';
 import type { Db } from './db.js';
@@ -29,6 +30,7 @@ export interface Store {
   readonly outbound: OutboundStore;
   readonly mailboxes: MailboxStateStore;
   readonly tokens: ReplyTokenStore;
+  readonly senderAuth: SenderAuthLog;
   readonly staff: StaffStore;
   readonly enrolments: EnrolmentStore;
   readonly pickups: PickupStore;
@@ -71,6 +73,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     outbound: createOutboundStore(db, opts.clock),
     mailboxes: createMailboxStateStore(db, opts.clock),
     tokens: createReplyTokenStore(db, opts.clock),
+    senderAuth: createSenderAuthStore(db),
     staff: createStaffStore(db, opts.clock),
     enrolments: createEnrolmentStore(db, opts.clock),
     pickups: createPickupStore(db, opts.clock),

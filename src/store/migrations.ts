@@ -421,4 +421,31 @@ CREATE UNIQUE INDEX inbound_messages_message_id ON inbound_messages (message_id,
 CREATE UNIQUE INDEX inbound_messages_content_hash ON inbound_messages (content_hash, route) WHERE state IN ('claimed', 'processed', 'dropped', 'failed');
 `,
   },
+  {
+    version: 12,
+    name: 'sender-auth',
+    sql: `
+-- How the sender of each reply was authenticated (MAILCA_SENDER_AUTH): results and domain
+-- names only, by the inbound message that carried it and by what it was about (the reply
+-- token's subject: a request or order id), shown with the decisions by mailca show.
+CREATE TABLE sender_auth (
+  inbound_id      text PRIMARY KEY,
+  subject         text NOT NULL,
+  purpose         text NOT NULL,
+  sender          text NOT NULL,
+  rule            text NOT NULL CHECK (rule IN ('aligned', 'dmarc', 'off')),
+  outcome         text NOT NULL CHECK (outcome IN ('taken', 'refused', 'retry')),
+  failed          text,
+  from_domain     text,
+  aligned_domain  text,
+  aligned_by      text CHECK (aligned_by IN ('dkim', 'spf')),
+  dkim            text NOT NULL,
+  spf             text NOT NULL,
+  dmarc           text NOT NULL,
+  dmarc_policy    text,
+  at              timestamptz NOT NULL
+);
+CREATE INDEX sender_auth_subject ON sender_auth (subject, at);
+`,
+  },
 ];

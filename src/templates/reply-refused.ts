@@ -6,7 +6,7 @@ import { address, code, heading, link, para, renderLayout, type Block, type Mail
 import type { RenderedMail } from './rendered-mail.js';
 
 /** The same values as `ReplyRefusal` in src/workflow/ports.ts (templates import domain only). */
-export const REPLY_REFUSALS = ['token-unknown', 'token-expired', 'token-used', 'not-recipient', 'several-senders', 'dmarc-failed', 'no-command'] as const;
+export const REPLY_REFUSALS = ['token-unknown', 'token-expired', 'token-used', 'not-recipient', 'several-senders', 'dmarc-failed', 'sender-not-aligned', 'sender-dns-failed', 'no-command'] as const;
 export type RefusalReason = (typeof REPLY_REFUSALS)[number];
 
 export interface ReplyRefusedParams extends MailSite {
@@ -56,13 +56,38 @@ function explain(why: RefusalReason, site: MailSite): Explanation {
         what: [para('The From line of your reply names more than one address. A decision must come from exactly one person, so this reply cannot count.')],
         next: [para('Reply again from a single address: the one the mail was sent to.')],
       };
+    // The three sender checks (src/domain/sender-auth.ts): each says which check failed and
+    // what the sender's mail administrator can change, in terms they can act on.
     case 'dmarc-failed':
       return {
         subject: 'Your reply could not be verified as coming from your domain',
-        what: [para('The check that your reply really comes from your organisation\'s mail system (DMARC, which relies on SPF and DKIM) failed. Without it anyone could answer in your name, so the reply cannot count.')],
+        what: [
+          para('The check that failed is DMARC: your domain\'s DMARC policy asks receivers to refuse mail that does not pass it, or DMARC is required here and your domain publishes no DMARC record. DMARC passes when SPF or DKIM passes for your own domain. Without it anyone could answer in your name, so the reply cannot count.'),
+        ],
         next: [
           para('Reply directly from your organisation\'s mail system, not through a forwarding service, a mailing list or a program that sends in your name.'),
-          para('If it happens again, ask your mail administrator to check the SPF, DKIM and DMARC set-up of your domain.'),
+          para('If it happens again, ask your mail administrator to sign outgoing mail with DKIM for your domain (d= your domain), to list your outgoing mail servers in your domain\'s SPF record, and to check that your DMARC record (and any strict alignment, adkim=s or aspf=s) matches how your mail is sent.'),
+        ],
+      };
+    case 'sender-not-aligned':
+      return {
+        subject: 'Your reply could not be verified: neither DKIM nor SPF passed for your domain',
+        what: [
+          para('The check that failed is sender authentication: your reply carried no DKIM signature that verified for your address\'s domain, and SPF did not pass for a sending domain of your organisation. Without one of the two anyone could answer in your name, so the reply cannot count.'),
+        ],
+        next: [
+          para('Reply directly from your organisation\'s mail system, not through a forwarding service, a mailing list or a program that sends in your name.'),
+          para('If it happens again, ask your mail administrator to do one of these: sign outgoing mail with DKIM for your domain (d= your domain, not only the provider\'s), or publish an SPF record for your domain that lists the servers your mail is sent from.'),
+        ],
+      };
+    case 'sender-dns-failed':
+      return {
+        subject: 'Your reply could not be verified yet: a temporary DNS failure',
+        what: [
+          para('The check that failed is the DNS lookup of your domain\'s DKIM key, SPF or DMARC record: it failed temporarily each time it was tried over the last half hour or so, so your reply could not be verified as coming from your organisation and cannot count.'),
+        ],
+        next: [
+          para('Reply again later in the same way. If it keeps happening, ask your mail administrator to check that your domain\'s DNS servers answer (DKIM key, SPF and DMARC records).'),
         ],
       };
     case 'no-command':

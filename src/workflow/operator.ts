@@ -74,6 +74,8 @@ export function createOperator(deps: OperatorDeps) {
       const certificate = e.serial ? await deps.ca.certificate(e.serial) : null;
       return { request: e, status: describeState(e), certificate, certificateState: certificate ? certificateStatus(certificate, deps.clock.now()) : null };
     },
+    /** How the sender of each reply about a request or order (R-…, O-…) was authenticated, oldest first. */
+    senderAuth: (ref: string) => deps.tokens.senderAuthFor(ref.trim().toUpperCase()),
     /** `mailca revoke`: revoked, the CRL reissued, and the holder told (journey A requester or S/MIME registrant). */
     async revoke(serial: string, reason: RevocationReason, actor: string) {
       const r = await deps.ca.revoke({ serial, reason, actor });

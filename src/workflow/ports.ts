@@ -10,9 +10,11 @@ import type { RevocationReason } from '../domain/revocation.js';
 import type { UnreadableReason } from '../domain/mime-limits.js';
 import type { AttemptCounter } from './ports/attempts.js';
 import type { AuditEntry } from './ports/audit.js';
+import type { SenderAuthFacts } from '../domain/sender-auth.js';
 
 export type { AttemptCounter, GuardedRecord } from './ports/attempts.js';
 export type { AuditEntry } from './ports/audit.js';
+export type { SenderAuthEntry, SenderAuthLog } from './ports/sender-auth.js';
 
 export interface Clock {
   now(): Date;
@@ -404,7 +406,7 @@ export interface ReplyContext {
 }
 
 /** Why a reply to a notification was not acted on (the person is told which). */
-export type ReplyRefusal = 'token-unknown' | 'token-expired' | 'token-used' | 'not-recipient' | 'several-senders' | 'dmarc-failed' | 'no-command';
+export type ReplyRefusal = 'token-unknown' | 'token-expired' | 'token-used' | 'not-recipient' | 'several-senders' | 'dmarc-failed' | 'sender-not-aligned' | 'sender-dns-failed' | 'no-command';
 
 /** Intent-named outbound mail; each method renders a template and queues the mail. Returns the outbound id. */
 export interface Mailer {
@@ -480,16 +482,14 @@ export interface MessageParser {
   peek(raw: Buffer): MessageHead;
 }
 
-export type AuthVerdict = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'neutral' | 'softfail' | 'policy';
+export type { AuthVerdict } from '../domain/sender-auth.js';
 
-/** DKIM, SPF and DMARC as the receiver saw them (RFC 6376, 7208, 7489). */
-export interface AuthResult {
-  readonly dmarc: AuthVerdict;
-  readonly dkim: AuthVerdict;
-  readonly spf: AuthVerdict;
-  /** The RFC 5322 From domain DMARC evaluated. */
-  readonly fromDomain: string | null;
-}
+/**
+ * DKIM, SPF and DMARC as the receiver saw them (RFC 6376, 7208, 7489): each signature's
+ * domain and result, SPF's result and checked domain, DMARC's result and published policy.
+ * src/domain/sender-auth.ts decides from them.
+ */
+export type AuthResult = SenderAuthFacts;
 
 export interface MailAuthenticator {
   authenticate(raw: Buffer, envelope: Envelope): Promise<AuthResult>;

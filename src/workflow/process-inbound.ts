@@ -80,7 +80,8 @@ export function createIntake(deps: IntakeDeps) {
     });
   }
 
-  async function process(inboundId: string): Promise<IntakeResult> {
+  /** `final`: the job's last attempt (a temporary DNS failure is then answered, not retried). */
+  async function process(inboundId: string, opts: { readonly final?: boolean } = {}): Promise<IntakeResult> {
     // Step 1: the stored message; a finished one is not looked at again
     const rec = await deps.inbound.load(inboundId);
     if (!rec) throw new MailcaError({ code: 'INTAKE.UNKNOWN', message: `Inbound message ${inboundId} is not stored.`, hint: 'Nothing to do; the job is dropped.' });
@@ -159,7 +160,7 @@ export function createIntake(deps: IntakeDeps) {
         break;
       }
       case 'reply':
-        reason = await handleReply(inboundId, decision.token, message, auth, reply, raw);
+        reason = await handleReply(inboundId, decision.token, message, auth, reply, raw, opts.final ?? false);
         await answered();
         break;
     }
@@ -167,8 +168,8 @@ export function createIntake(deps: IntakeDeps) {
     return { state: 'processed', reason };
   }
 
-  async function handleReply(inboundId: string, token: string, message: ParsedMessage, auth: () => Promise<AuthResult>, reply: (key: string) => ReplyContext, raw: Buffer): Promise<string> {
-    const check = await deps.tokens.check({ token, from: message.from, inboundId, auth });
+  async function handleReply(inboundId: string, token: string, message: ParsedMessage, auth: () => Promise<AuthResult>, reply: (key: string) => ReplyContext, raw: Buffer, final: boolean): Promise<string> {
+    const check = await deps.tokens.check({ token, from: message.from, inboundId, auth, final });
     if (!check.ok) {
       log.info({ inboundId, why: check.why }, 'reply refused');
       await deps.mailer.replyRefused(reply('refused'), check.why);

@@ -19,7 +19,7 @@ import { startService, type Running } from '../../src/service.js';
 import { createOperator } from '../../src/workflow/operator.js';
 import { type Backend, createSchema, dropSchema, freshSchemaName } from './backends.js';
 import { freePort, randomPrefix, startTestRedis, type TestRedis } from './redis.js';
-import { createSenderDomain, plainMessage } from './sender-domain.js';
+import { createSenderDomain, plainMessage, type SenderDomain } from './sender-domain.js';
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from './smtp-catcher.js';
 import { pooledKeyMaker } from './test-ca.js';
 
@@ -72,6 +72,12 @@ export interface HarnessOptions {
    * them on, e.g. `{ MAILCA_WEB_LIMIT_PER_TOKEN: '10' }`.
    */
   readonly env?: Partial<Record<EnvName, string>>;
+  /**
+   * DNS as mailca sees it, built over the people domain's own records (DKIM key, SPF
+   * `-all`, DMARC `p=reject`): a test of sender authentication removes, changes or fails
+   * some (src/domain/sender-auth.ts). The people domain's records by default.
+   */
+  readonly resolver?: (people: SenderDomain['resolver']) => SenderDomain['resolver'];
 }
 
 export async function startJourneyHarness(backend: Backend, options: HarnessOptions = {}): Promise<JourneyHarness> {
@@ -97,7 +103,7 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
       REDIS_URL: redis.url,
       BULLMQ_PREFIX: prefix,
       OUTBOUND_SMTP_URL: catcher.url,
-      MAILCA_REQUIRE_DMARC: 'true',
+      MAILCA_SENDER_AUTH: 'dmarc',
       MAILCA_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
       MAILCA_WEB_LIMIT_PER_TOKEN: '0',
@@ -115,7 +121,7 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
     },
   });
   const start = () =>
-    startService(config, createRootLogger('debug', sink), { resolver: people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    startService(config, createRootLogger('debug', sink), { resolver: options.resolver ? options.resolver(people.resolver) : people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   let service = await start();
   let transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
   const operator = createOperator(service.enrolment);

@@ -55,7 +55,7 @@ describe('config: defaults and values', () => {
       imapUrl: undefined,
       imapPollSeconds: 60,
       sweepSeconds: 60,
-      requireDmarc: false,
+      senderAuth: 'off',
       replyCap: 20,
       pickupTtlDays: 14,
       signMail: true,
@@ -100,7 +100,7 @@ describe('config: defaults and values', () => {
         IMAP_URL: 'imaps://bot:pw@imap.example.org/INBOX',
         IMAP_POLL_SECONDS: '30',
         MAILCA_SWEEP_SECONDS: '15',
-        MAILCA_REQUIRE_DMARC: 'true',
+        MAILCA_SENDER_AUTH: 'dmarc',
         MAILCA_REPLY_CAP: '5',
         MAILCA_PICKUP_TTL_DAYS: '7',
         MAILCA_SIGN_MAIL: 'off',
@@ -137,7 +137,7 @@ describe('config: defaults and values', () => {
       imapUrl: 'imaps://bot:pw@imap.example.org/INBOX',
       imapPollSeconds: 30,
       sweepSeconds: 15,
-      requireDmarc: true,
+      senderAuth: 'dmarc',
       replyCap: 5,
       pickupTtlDays: 7,
       signMail: false,
@@ -235,11 +235,31 @@ describe('config: problems', () => {
     expect(problemsOf({ MAILCA_ENV: 'production' })).toHaveLength(2);
   });
 
-  it('requires DMARC by default outside development and refuses turning it off in production', () => {
-    expect(load({}).requireDmarc).toBe(false);
-    expect(load({ MAILCA_ENV: 'test' }).requireDmarc).toBe(true);
-    expect(load({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org' }).requireDmarc).toBe(true);
-    expect(problemsOf({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org', MAILCA_REQUIRE_DMARC: 'off' })[0]).toMatch(/MAILCA_REQUIRE_DMARC cannot be off in production/);
+  it('authenticates senders by alignment by default outside development, not at all in development', () => {
+    expect(load({}).senderAuth).toBe('off');
+    expect(load({ MAILCA_ENV: 'test' }).senderAuth).toBe('aligned');
+    expect(load({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org' }).senderAuth).toBe('aligned');
+    expect(load({ MAILCA_SENDER_AUTH: 'dmarc' }).senderAuth).toBe('dmarc');
+    expect(load({ MAILCA_ENV: 'test', MAILCA_SENDER_AUTH: 'off' }).senderAuth).toBe('off');
+    expect(problemsOf({ MAILCA_SENDER_AUTH: 'strict' })).toEqual(['MAILCA_SENDER_AUTH must be aligned, dmarc or off']);
+  });
+
+  it('refuses MAILCA_SENDER_AUTH=off in production, listed with the other production rules', () => {
+    const problems = problemsOf({ MAILCA_ENV: 'production', MAILCA_SENDER_AUTH: 'off' });
+    expect(problems).toHaveLength(3);
+    expect(problems).toContainEqual(expect.stringMatching(/^MAILCA_SENDER_AUTH cannot be off in production: .*Use aligned \(the default\) or dmarc/));
+    expect(load({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org', MAILCA_SENDER_AUTH: 'dmarc' }).senderAuth).toBe('dmarc');
+  });
+
+  it('keeps MAILCA_REQUIRE_DMARC as a deprecated alias: true is dmarc, false is off (refused in production)', () => {
+    expect(load({ MAILCA_ENV: 'test', MAILCA_REQUIRE_DMARC: 'true' }).senderAuth).toBe('dmarc');
+    expect(load({ MAILCA_ENV: 'test', MAILCA_REQUIRE_DMARC: 'false' }).senderAuth).toBe('off');
+    expect(load({ MAILCA_REQUIRE_DMARC: 'yes' }).senderAuth).toBe('dmarc');
+    expect(problemsOf({ MAILCA_ENV: 'production', MAILCA_MASTER_KEY: KEY, MAILCA_PUBLIC_URL: 'https://ca.example.org', MAILCA_REQUIRE_DMARC: 'off' })[0]).toMatch(/MAILCA_REQUIRE_DMARC cannot be off in production: .*MAILCA_SENDER_AUTH/);
+  });
+
+  it('refuses both variables together, naming the one to keep', () => {
+    expect(problemsOf({ MAILCA_SENDER_AUTH: 'aligned', MAILCA_REQUIRE_DMARC: 'true' })).toEqual(['MAILCA_REQUIRE_DMARC is replaced by MAILCA_SENDER_AUTH: remove MAILCA_REQUIRE_DMARC and keep MAILCA_SENDER_AUTH.']);
   });
 
   it('wants DKIM and STARTTLS settings complete', () => {

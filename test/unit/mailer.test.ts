@@ -176,7 +176,7 @@ describe('mailer', () => {
     expect(raw.toString('latin1').replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
   });
 
-  it.each<ReplyRefusal>(['token-unknown', 'token-expired', 'token-used', 'not-recipient', 'several-senders', 'dmarc-failed', 'no-command'])('replyRefused(%s) renders its own text', async (why) => {
+  it.each<ReplyRefusal>(['token-unknown', 'token-expired', 'token-used', 'not-recipient', 'several-senders', 'dmarc-failed', 'sender-not-aligned', 'sender-dns-failed', 'no-command'])('replyRefused(%s) renders its own text', async (why) => {
     const s = setup();
     const id = await s.mailer.replyRefused({ ...ctx, key: `in_1:refused:${why}` }, why);
     const { parsed, row } = await openParsed(s, id);

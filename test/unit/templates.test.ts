@@ -108,7 +108,7 @@ describe('help', () => {
 describe('reply-refused', () => {
   it('covers exactly the ReplyRefusal values of the Mailer port', () => {
     // Compile-time: a value added to ReplyRefusal without a text here fails the typecheck.
-    const every: Record<ReplyRefusal, true> = { 'token-unknown': true, 'token-expired': true, 'token-used': true, 'not-recipient': true, 'several-senders': true, 'dmarc-failed': true, 'no-command': true };
+    const every: Record<ReplyRefusal, true> = { 'token-unknown': true, 'token-expired': true, 'token-used': true, 'not-recipient': true, 'several-senders': true, 'dmarc-failed': true, 'sender-not-aligned': true, 'sender-dns-failed': true, 'no-command': true };
     const sameType: ReplyRefusal extends RefusalReason ? (RefusalReason extends ReplyRefusal ? true : false) : false = true;
     expect(sameType).toBe(true);
     expect([...REPLY_REFUSALS].sort()).toEqual(Object.keys(every).sort());
@@ -138,7 +138,9 @@ describe('reply-refused', () => {
     'token-used': [/already received/, /first answer stands/, /STATUS/],
     'not-recipient': [/different address/, /Reply from the mailbox the mail was sent to/],
     'several-senders': [/more than one address/, /single address/],
-    'dmarc-failed': [/DMARC/, /SPF/, /DKIM/, /mail administrator/],
+    'dmarc-failed': [/check that failed is DMARC/, /SPF/, /DKIM/, /mail administrator/],
+    'sender-not-aligned': [/check that failed is sender authentication/, /DKIM signature/, /SPF record for your domain/, /mail administrator/],
+    'sender-dns-failed': [/temporary DNS failure/, /Reply again later/, /mail administrator/],
     'no-command': [/first line/, /CONFIRM/, /help@ca\.example\.org/],
   };
 
