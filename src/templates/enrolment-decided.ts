@@ -2,6 +2,7 @@
 import { address, code, heading, link, para, renderLayout, type Block, type MailSite } from './layout.js';
 import { withRef } from './journey-a-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
+import { MAX_REASON_CHARS } from '../domain/reply-command.js';
 
 export interface EnrolmentDecidedParams extends MailSite {
   readonly ref: string;
@@ -10,6 +11,8 @@ export interface EnrolmentDecidedParams extends MailSite {
   readonly reason: string | null;
   /** The administrator who decided (their mail address). */
   readonly decidedBy: string;
+  /** The reason was longer than MAX_REASON_CHARS and was cut. */
+  readonly reasonCut?: boolean;
 }
 
 export function renderEnrolmentDecided(p: EnrolmentDecidedParams): RenderedMail {
@@ -28,6 +31,7 @@ export function renderEnrolmentDecided(p: EnrolmentDecidedParams): RenderedMail 
     blocks = [
       para(`Certificate request ${p.ref} was rejected by ${p.decidedBy}. No certificate will be issued for it.`),
       para(reason ? `The reason given: ${reason}` : 'No reason was given.'),
+      ...(p.reasonCut ? [para(`The reason was longer than ${MAX_REASON_CHARS} characters, so only its first ${MAX_REASON_CHARS} are shown here; ask ${p.decidedBy} for the rest.`)] : []),
       heading('What happens next'),
       para('If the reason can be put right, send a new request to ', link(`mailto:${enrol}`, enrol), '. It is confirmed and approved again from the start.'),
       para(`If you think the decision is wrong, contact ${p.decidedBy} or your local authority's administrators directly. Replying to this mail does not change it.`),

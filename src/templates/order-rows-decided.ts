@@ -5,6 +5,7 @@
 import { code, heading, list, para, renderLayout, type Block, type MailSite } from './layout.js';
 import { count, lineNumbers, withRef } from './order-parts.js';
 import type { RenderedMail } from './rendered-mail.js';
+import { MAX_REASON_CHARS } from '../domain/reply-command.js';
 
 export interface OrderRowsDecidedParams extends MailSite {
   readonly ref: string;
@@ -14,6 +15,8 @@ export interface OrderRowsDecidedParams extends MailSite {
   /** Lines named in the reply that the order does not have. */
   readonly unknown: readonly number[];
   readonly pending: number;
+  /** The REJECT reason was longer than MAX_REASON_CHARS and was cut. */
+  readonly reasonCut?: boolean;
 }
 
 export function renderOrderRowsDecided(p: OrderRowsDecidedParams): RenderedMail {
@@ -28,6 +31,9 @@ export function renderOrderRowsDecided(p: OrderRowsDecidedParams): RenderedMail 
           : `${d === 1 ? 'That line gives its' : 'Those lines give their'} credit back. The requester is told your reason.`,
       ),
     );
+    if (p.reasonCut && p.decision === 'rejected') {
+      blocks.push(para(`Your reason was longer than ${MAX_REASON_CHARS} characters, so only its first ${MAX_REASON_CHARS} were kept and passed on. To say more, write to the requester directly.`));
+    }
   } else {
     blocks.push(para(`Your reply decided no line of order ${p.ref}: nothing was changed.`));
   }

@@ -97,6 +97,8 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
       if (verb !== 'APPROVE' && verb !== 'REJECT') return notHere(deps, e, req.reply, 'APPROVE, REJECT <reason> or STATUS');
       const approved = verb === 'APPROVE';
       const reason = req.command.verb === 'REJECT' ? req.command.args.reason : null;
+      // a reason cut to its first MAX_REASON_CHARS characters: the requester is told so
+      const reasonCut = req.command.verb === 'REJECT' && req.command.args.reasonCut === true;
       const done = await deps.enrolments.transition(
         e.id,
         ['awaiting-approval'],
@@ -112,7 +114,7 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
       // the holder (and a different requester) are told either way
       for (const to of new Set([done.email, done.requestedBy])) {
         const token = await deps.tokens.issue({ purpose: PURPOSE.status, subject: e.id, recipient: to, ttlMs: STATUS_TTL_MS });
-        await deps.mail.send('enrolmentDecided', notice(done, to, `decided:${to}`), { ref: e.id, decision: approved ? 'approved' : 'rejected', reason, decidedBy: admin }, token);
+        await deps.mail.send('enrolmentDecided', notice(done, to, `decided:${to}`), { ref: e.id, decision: approved ? 'approved' : 'rejected', reason, decidedBy: admin, ...(reasonCut ? { reasonCut } : {}) }, token);
       }
     },
   };

@@ -94,11 +94,13 @@ export function createOrderReplyHandlers(deps: OrderDeps, intake: OrderIntake): 
       const { lines, unknown } = resolveSelection(selection, rows.length);
       const decision = command.verb === 'APPROVE' ? 'approved' : 'rejected';
       const reason = command.verb === 'REJECT' ? command.args.reason : null;
+      // a reason cut to its first MAX_REASON_CHARS characters: the contact is told so
+      const reasonCut = command.verb === 'REJECT' && command.args.reasonCut === true;
       const by = from.toLowerCase();
       const r = await deps.orders.decideRows({ orderId: o.id, lines, decision, by, reason }, { actor: `mail:${by}`, action: 'order.rows-decided', subject: o.id, details: { inboundId } });
       const after = await deps.orders.rows(o.id);
       const pending = after.filter((x) => x.state === 'pending').length;
-      await deps.mail.send('orderRowsDecided', answer(reply), { ref: o.id, decision, decided: r.decided, already: r.already.map((a) => ({ line: a.line, state: a.state, by: a.decidedBy })), unknown, pending });
+      await deps.mail.send('orderRowsDecided', answer(reply), { ref: o.id, decision, decided: r.decided, already: r.already.map((a) => ({ line: a.line, state: a.state, by: a.decidedBy })), unknown, pending, ...(reasonCut ? { reasonCut } : {}) });
       if (decision === 'approved') {
         for (const line of r.decided) await deps.jobs.enqueue('invite', { v: 1, orderId: o.id, line }, `invite-${o.id}-${line}`);
       }

@@ -644,7 +644,8 @@ export interface EnrolmentMailParams {
   readonly enrolmentCancelled: { readonly ref: string };
   readonly enrolmentSubmitted: { readonly ref: string; readonly approvers: 'local' | 'global' };
   readonly approvalRequest: RequestFacts & { readonly requestedBy: string; readonly confirmedAt: Date; readonly scope: 'local' | 'global' };
-  readonly enrolmentDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected'; readonly reason: string | null; readonly decidedBy: string };
+  /** `reasonCut`: the REJECT reason was longer than MAX_REASON_CHARS and was cut (src/domain/reply-command.ts). */
+  readonly enrolmentDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected'; readonly reason: string | null; readonly decidedBy: string; readonly reasonCut?: boolean };
   readonly alreadyDecided: { readonly ref: string; readonly decision: 'approved' | 'rejected' | 'cancelled'; readonly decidedBy: string | null; readonly decidedAt: Date | null };
   readonly pickupReady: { readonly ref: string; readonly url: string; readonly pin: string; readonly expiresAt: Date; readonly csr: boolean; readonly serial: string };
   readonly pickupLocked: { readonly ref: string; readonly holderEmail: string; readonly serial: string };
@@ -845,6 +846,8 @@ export interface OrderMailParams {
     /** Lines named in the reply that the order does not have. */
     readonly unknown: readonly number[];
     readonly pending: number;
+    /** The REJECT reason was longer than MAX_REASON_CHARS and was cut (src/domain/reply-command.ts). */
+    readonly reasonCut?: boolean;
   };
   /** To a registrant of an approved row: the link to set up their certificate. */
   readonly registrantInvite: { readonly ref: string; readonly organisation: string; readonly firstName: string; readonly url: string };
