@@ -28,6 +28,7 @@ export interface MailTemplates {
   replyRefused(params: MailSiteInfo & { readonly why: ReplyRefusal }): RenderedMail;
   serviceUnavailable(params: MailSiteInfo & { readonly address: string }): RenderedMail;
   unreadable(params: MailSiteInfo & { readonly reason: UnreadableReason }): RenderedMail;
+  encrypted(site: MailSiteInfo): RenderedMail;
   forwardedDecision(params: MailSiteInfo & { readonly address: string }): RenderedMail;
   attachmentNotRead(params: MailSiteInfo & { readonly filenames: readonly string[] }): RenderedMail;
 }
@@ -142,6 +143,7 @@ export function createMailer(deps: MailerDeps): Mailer {
     replyRefused: (ctx, why) => out.queue({ kind: 'reply-refused', ctx, mail: deps.templates.replyRefused({ ...site, why }) }),
     serviceUnavailable: (ctx, address) => out.queue({ kind: 'service-unavailable', ctx, mail: deps.templates.serviceUnavailable({ ...site, address }) }),
     unreadable: (ctx, reason) => out.queue({ kind: 'unreadable', ctx, mail: deps.templates.unreadable({ ...site, reason }) }),
+    encrypted: (ctx) => out.queue({ kind: 'encrypted', ctx, mail: deps.templates.encrypted(site) }),
     forwardedDecision: (ctx, address) => out.queue({ kind: 'forwarded-decision', ctx, mail: deps.templates.forwardedDecision({ ...site, address }) }),
     attachmentNotRead: (ctx, filenames) => out.queue({ kind: 'attachment-not-read', ctx, mail: deps.templates.attachmentNotRead({ ...site, filenames }) }),
   };

@@ -2,6 +2,7 @@ export { renderHelp, type HelpParams } from './help.js';
 export { renderReplyRefused, REPLY_REFUSALS, type RefusalReason, type ReplyRefusedParams } from './reply-refused.js';
 export { renderServiceUnavailable, type ServiceUnavailableParams } from './service-unavailable.js';
 export { renderMailUnreadable, UNREADABLE_WORDS, type MailUnreadableParams } from './mail-unreadable.js';
+export { ENCRYPTED_SUBJECT, renderMailEncrypted, type MailEncryptedParams } from './mail-encrypted.js';
 export { renderForwardedDecision, type ForwardedDecisionParams } from './forwarded-decision.js';
 export { renderAttachmentNotRead, type AttachmentNotReadParams } from './attachment-not-read.js';
 export { escapeHtml, type MailSite } from './layout.js';
@@ -14,6 +15,7 @@ import { renderHelp } from './help.js';
 import { renderReplyRefused } from './reply-refused.js';
 import { renderServiceUnavailable } from './service-unavailable.js';
 import { renderMailUnreadable } from './mail-unreadable.js';
+import { renderMailEncrypted } from './mail-encrypted.js';
 import { renderForwardedDecision } from './forwarded-decision.js';
 import { renderAttachmentNotRead } from './attachment-not-read.js';
 
@@ -22,5 +24,5 @@ import { renderAttachmentNotRead } from './attachment-not-read.js';
  * hands it this set).
  */
 export function createMailTemplates() {
-  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable, forwardedDecision: renderForwardedDecision, attachmentNotRead: renderAttachmentNotRead } as const;
+  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable, encrypted: renderMailEncrypted, forwardedDecision: renderForwardedDecision, attachmentNotRead: renderAttachmentNotRead } as const;
 }

@@ -420,6 +420,8 @@ export interface Mailer {
   forwardedDecision(ctx: ReplyContext, address: string): Promise<string>;
   /** help@ mail with attachments the bot does not read: which, and where what it reads goes. */
   attachmentNotRead(ctx: ReplyContext, filenames: readonly string[]): Promise<string>;
+  /** An encrypted mail (S/MIME enveloped-data): mailca cannot read it; how to send it unencrypted. */
+  encrypted(ctx: ReplyContext): Promise<string>;
 }
 
 /** Where the IMAP poller got to in a mailbox (RFC 3501 UIDVALIDITY and the last UID taken). */

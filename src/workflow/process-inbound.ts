@@ -129,6 +129,17 @@ export function createIntake(deps: IntakeDeps) {
       if (to) await deps.budget.take(to);
     };
 
+    // An encrypted mail (S/MIME enveloped-data, RFC 8551 3.3) cannot be read: whatever it
+    // would have been acted on as, it is answered with how to send it unencrypted, and
+    // nothing else happens (no reply token is looked at or used, nothing is decided).
+    if (message.encrypted === true && decision.action !== 'drop' && decision.action !== 'bounce') {
+      await deps.mailer.encrypted(reply('encrypted'));
+      await answered();
+      await deps.inbound.finish(inboundId, 'processed', 'INTAKE.ENCRYPTED');
+      log.info({ inboundId, route: decision.action, reason: 'INTAKE.ENCRYPTED' }, 'encrypted message answered');
+      return { state: 'processed', reason: 'INTAKE.ENCRYPTED' };
+    }
+
     let reason: string;
     switch (decision.action) {
       case 'drop':
