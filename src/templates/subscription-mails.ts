@@ -119,7 +119,7 @@ export function renderRenewalRequested(p: RenewalRequestedParams): RenderedMail 
     blocks: [
       para(`${p.name} (${p.registrant}) replied RENEW: their S/MIME certificate from order ${p.ref} ends on ${formatDate(p.notAfter)}.`),
       heading('What to do'),
-      para('The attached order form is filled in with their details and the same type and duration. Add a shared password for them (tell it to them other than by mail), add anyone else you want to order for, and send it to smime@ as usual. It then goes through the same checks, credit and approval as any order.'),
+      para('The attached order form is filled in with their details and the same type and duration. Add a shared password for them (tell it to them other than by mail), add anyone else you want to order for, and send it back: press Reply on this mail and attach it, or send it to smime@ as usual. It then goes through the same checks, credit and approval as any order.'),
     ],
   });
   return withAttachments(mail, p.attachments);
