@@ -31,6 +31,7 @@ export interface MailTemplates {
   encrypted(site: MailSiteInfo): RenderedMail;
   forwardedDecision(params: MailSiteInfo & { readonly address: string }): RenderedMail;
   attachmentNotRead(params: MailSiteInfo & { readonly filenames: readonly string[] }): RenderedMail;
+  commandNotRead(params: MailSiteInfo & { readonly problem: string; readonly hint: string | null }): RenderedMail;
 }
 
 export interface MailerDeps {
@@ -146,6 +147,7 @@ export function createMailer(deps: MailerDeps): Mailer {
     encrypted: (ctx) => out.queue({ kind: 'encrypted', ctx, mail: deps.templates.encrypted(site) }),
     forwardedDecision: (ctx, address) => out.queue({ kind: 'forwarded-decision', ctx, mail: deps.templates.forwardedDecision({ ...site, address }) }),
     attachmentNotRead: (ctx, filenames) => out.queue({ kind: 'attachment-not-read', ctx, mail: deps.templates.attachmentNotRead({ ...site, filenames }) }),
+    commandNotRead: (ctx, problem) => out.queue({ kind: 'command-not-read', ctx, mail: deps.templates.commandNotRead({ ...site, problem: problem.message, hint: problem.hint }) }),
   };
 }
 

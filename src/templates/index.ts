@@ -5,6 +5,7 @@ export { renderMailUnreadable, UNREADABLE_WORDS, type MailUnreadableParams } fro
 export { ENCRYPTED_SUBJECT, renderMailEncrypted, type MailEncryptedParams } from './mail-encrypted.js';
 export { renderForwardedDecision, type ForwardedDecisionParams } from './forwarded-decision.js';
 export { renderAttachmentNotRead, type AttachmentNotReadParams } from './attachment-not-read.js';
+export { renderCommandNotRead, type CommandNotReadParams } from './command-not-read.js';
 export { escapeHtml, type MailSite } from './layout.js';
 export { journeyATemplates } from './journey-a.js';
 export { journeyBTemplates } from './journey-b.js';
@@ -18,11 +19,12 @@ import { renderMailUnreadable } from './mail-unreadable.js';
 import { renderMailEncrypted } from './mail-encrypted.js';
 import { renderForwardedDecision } from './forwarded-decision.js';
 import { renderAttachmentNotRead } from './attachment-not-read.js';
+import { renderCommandNotRead } from './command-not-read.js';
 
 /**
  * Every template by intent, for the mailer (src/outbound may not import templates: main.ts
  * hands it this set).
  */
 export function createMailTemplates() {
-  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable, encrypted: renderMailEncrypted, forwardedDecision: renderForwardedDecision, attachmentNotRead: renderAttachmentNotRead } as const;
+  return { help: renderHelp, replyRefused: renderReplyRefused, serviceUnavailable: renderServiceUnavailable, unreadable: renderMailUnreadable, encrypted: renderMailEncrypted, forwardedDecision: renderForwardedDecision, attachmentNotRead: renderAttachmentNotRead, commandNotRead: renderCommandNotRead } as const;
 }

@@ -420,6 +420,8 @@ export interface Mailer {
   forwardedDecision(ctx: ReplyContext, address: string): Promise<string>;
   /** help@ mail with attachments the bot does not read: which, and where what it reads goes. */
   attachmentNotRead(ctx: ReplyContext, filenames: readonly string[]): Promise<string>;
+  /** A reply whose command was found but could not be used (a COMMAND.* error): which problem, and what to do. */
+  commandNotRead(ctx: ReplyContext, problem: { readonly message: string; readonly hint: string | null }): Promise<string>;
   /** An encrypted mail (S/MIME enveloped-data): mailca cannot read it; how to send it unencrypted. */
   encrypted(ctx: ReplyContext): Promise<string>;
 }

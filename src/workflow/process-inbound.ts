@@ -6,12 +6,12 @@
  */
 import type { Logger } from 'pino';
 import { classifyAutomatic } from '../domain/automatic-mail.js';
-import { MailcaError } from '../domain/errors.js';
+import { MailcaError, isMailcaError } from '../domain/errors.js';
 import { decideIntake, type IntakeDecision } from '../domain/intake-rules.js';
 import { parseAddressList } from '../domain/mail-address.js';
 import { UnreadableMessageError, type UnreadableReason } from '../domain/mime-limits.js';
 import { pickRoute, routeKey, yieldsToOtherCopy } from '../domain/recipient-route.js';
-import { firstCommandLine, parseCommand } from '../domain/reply-command.js';
+import { commandText, parseCommand } from '../domain/reply-command.js';
 import type { AuthResult, InboundRecord, InboundStore, KeyVault, MailAuthenticator, Mailer, MessageParser, ParsedMessage, ReplyBudget, ReplyContext } from './ports.js';
 import type { ReplyHandler, ReplyTokens } from './reply-tokens.js';
 import { createMisdirectedMail } from './misdirected-mail.js';
@@ -192,12 +192,19 @@ export function createIntake(deps: IntakeDeps) {
     }
     // an order form of ours in a reply whose handler takes no upload is an order (misdirected-mail.ts)
     if (message.attachments.length > 0 && (await misdirected.formInReply({ inboundId, message, raw, reply, auth }))) return 'REPLY.ORDER_FORM';
-    const line = firstCommandLine(message.text);
+    // the command line, and for REJECT the rest of its paragraph (src/domain/reply-text.ts)
+    const text = commandText(message.text);
     let command;
     try {
-      command = line ? parseCommand(line) : null;
+      command = text ? parseCommand(text) : null;
     } catch (err) {
       log.info({ inboundId, err: { message: (err as Error).message } }, 'reply command not understood');
+      // a command found but not usable (rows that do not add up, a reason with a bidi
+      // override): the person is told which problem, not that no command was found
+      if (handler && isMailcaError(err) && err.code.startsWith('COMMAND.')) {
+        await deps.mailer.commandNotRead(reply('refused'), { message: err.message, hint: err.hint ?? null });
+        return 'REPLY.COMMAND_NOT_READ';
+      }
       command = null;
     }
     if (!command || command.verb === null || !handler) {

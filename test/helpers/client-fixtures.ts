@@ -27,9 +27,13 @@ export interface FixtureAddresses {
   readonly inReplyTo: string;
 }
 
-/** The raw fixture (latin1, byte for byte) with its placeholders filled. */
+/**
+ * The raw fixture with its placeholders filled. Fixtures are ASCII (quoted-printable,
+ * base64) or 8bit UTF-8 (Thunderbird), so the text read as UTF-8 is the message's bytes
+ * when written back as UTF-8, as SMTP clients do.
+ */
 export function fillFixture(file: string, a: FixtureAddresses): string {
-  return readFileSync(new URL(file, dir), 'latin1')
+  return readFileSync(new URL(file, dir), 'utf8')
     .replaceAll('{{FROM}}', a.from)
     .replaceAll('{{TO}}', a.to)
     .replaceAll('{{SUBJECT}}', a.subject)

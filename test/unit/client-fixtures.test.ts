@@ -10,7 +10,7 @@ import { CLIENT_FIXTURES, fillFixture } from '../helpers/client-fixtures.js';
 
 const parser = createMessageParser();
 const fill = (file: string): Buffer =>
-  Buffer.from(fillFixture(file, { from: 'admin.one@council.test', to: 'reply+k5tq3x7mwa2b4c6d8e9f2g3h4j@bot.test', subject: 'Approval needed [R-ABCDEFGHJK]', messageId: '<reply-1@council.test>', inReplyTo: '<bot-1@bot.test>' }), 'latin1');
+  Buffer.from(fillFixture(file, { from: 'admin.one@council.test', to: 'reply+k5tq3x7mwa2b4c6d8e9f2g3h4j@bot.test', subject: 'Approval needed [R-ABCDEFGHJK]', messageId: '<reply-1@council.test>', inReplyTo: '<bot-1@bot.test>' }), 'utf8');
 
 describe('client fixtures yield their command', () => {
   it('the index names every fixture that is not S/MIME, each once', async () => {
