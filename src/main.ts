@@ -34,6 +34,16 @@ function adminSocketPath(config: Config): string | null {
  * Mail queued by a command run while no service is reachable stays in the store as
  * `queued`; the next (or the running) `mailca start` sends it within a minute.
  */
+/**
+ * The root logger as configured. A one-off command logs warnings and worse unless a
+ * level was chosen (its own output is for the person who ran it); the service logs at
+ * the configured level.
+ */
+function rootLogger(config: Config, what: 'command' | 'service') {
+  const level = what === 'command' && config.logLevel === 'info' ? 'warn' : config.logLevel;
+  return createRootLogger(level, process.stderr, { format: config.logFormat, colour: config.logColour });
+}
+
 const storeOnlyQueue: JobQueue = { enqueue: async () => undefined };
 
 async function outboxListing(config: Config) {
@@ -84,31 +94,31 @@ export async function main(argv: readonly string[]): Promise<number> {
     io,
     async openOperator() {
       const config = envToConfig(readEnv());
-      const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const log = rootLogger(config, 'command');
       const w = await wire(config, log, { warn: io.err });
       const smime = createSubscriptions(registrantDepsFor(config, w, orderDepsFor(config, w, storeOnlyQueue, log)));
       return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), smime }), close: w.close };
     },
     async openAudit() {
       const config = envToConfig(readEnv());
-      const w = await wire(config, createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), { warn: io.err });
+      const w = await wire(config, rootLogger(config, 'command'), { warn: io.err });
       return auditOps(w.store.audit, w.close);
     },
     async openOrganisations() {
       const config = envToConfig(readEnv());
-      const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const log = rootLogger(config, 'command');
       const w = await wire(config, log, { warn: io.err });
       return { organisations: createOrganisations({ organisations: w.store.organisations, credits: w.store.credits, mailDomain: config.mailDomain }), close: w.close };
     },
     async openCa() {
       const config = envToConfig(readEnv());
-      const log = createRootLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const log = rootLogger(config, 'command');
       const w = await wire(config, log, { warn: io.err });
       return { ca: w.ca, close: w.close };
     },
     async start(roles) {
       const config = envToConfig(readEnv());
-      const log = createRootLogger(config.logLevel);
+      const log = rootLogger(config, 'service');
       const running = await startService(config, log, { roles, warn: io.err });
       const socketPath = adminSocketPath(config);
       let stopAll = running.stop;

@@ -23,6 +23,10 @@ export interface Config {
   readonly smtpPort: number;
   readonly httpPort: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` or `json` when MAILCA_LOG_FORMAT says; null: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'pretty' | 'json' | null;
+  /** Colours in pretty logs on a terminal, unless NO_COLOR is set (no-color.org). */
+  readonly logColour: boolean;
   readonly smtpHost: string;
   readonly httpHost: string;
   readonly smtpMaxClients: number;
@@ -150,6 +154,9 @@ const schema = z.object({
   DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'DKIM_SELECTOR must be a DNS label').optional(),
   DKIM_PRIVATE_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  MAILCA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'MAILCA_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
+  MAILCA_LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'MAILCA_LOG_FORMAT must be pretty (one coloured line per event) or json (JSON lines)' }).optional(),
+  NO_COLOR: z.string().optional(),
 });
 
 export function envToConfig(raw: RawEnv): Config {
@@ -180,7 +187,9 @@ export function envToConfig(raw: RawEnv): Config {
     caOrganization: v.MAILCA_CA_ORGANIZATION,
     smtpPort: v.SMTP_PORT,
     httpPort: v.HTTP_PORT,
-    logLevel: v.LOG_LEVEL,
+    logLevel: v.MAILCA_LOG_LEVEL ?? v.LOG_LEVEL,
+    logFormat: v.MAILCA_LOG_FORMAT ?? null,
+    logColour: v.NO_COLOR === undefined || v.NO_COLOR === '',
     smtpHost: v.SMTP_HOST,
     httpHost: v.HTTP_HOST,
     smtpMaxClients: v.SMTP_MAX_CLIENTS,
