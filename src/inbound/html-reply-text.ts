@@ -47,6 +47,9 @@ export function createHtmlReplyText(): (html: string) => string {
       { selector: 'tr', format: 'block', options: LINE },
       { selector: 'td', format: 'inline' },
       { selector: 'th', format: 'inline' },
+      // a list's bullets and numbers are not the person's words: its items are lines
+      { selector: 'ul', format: 'block' },
+      { selector: 'ol', format: 'block' },
       { selector: 'li', format: 'block', options: LINE },
       { selector: 'p.MsoNormal', format: 'block', options: LINE },
       { selector: 'div.WordSection1', format: 'block', options: LINE },
