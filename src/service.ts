@@ -59,6 +59,12 @@ import type { EnrolmentDeps } from './workflow/enrolment-deps.js';
 import { createEnrolmentReplyHandlers } from './workflow/enrolment-replies.js';
 import { issueEnrolment } from './workflow/issue-enrolment.js';
 import { createEnrolmentIntake } from './workflow/submit-enrolment.js';
+import { pickRoute, routeKey } from './domain/recipient-route.js';
+import { metricsRoutes } from './http/metrics-route.js';
+import { createMetricsService, type MetricsService } from './workflow/metrics.js';
+import { withCountedAttempts } from './workflow/metrics-attempts.js';
+import { withCaMetrics } from './workflow/metrics-ca.js';
+import type { IntakeOutcome } from './workflow/ports/metrics.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
 export const WORKER_DRAIN_MS = 30_000;
@@ -83,6 +89,10 @@ export interface Running {
   readonly roles: readonly Role[];
   readonly smtpPort: number | null;
   readonly httpPort: number | null;
+  /** The metrics listener's port when METRICS_PORT is set (else /metrics is on the web port). */
+  readonly metricsPort: number | null;
+  /** This process's metrics (docs/metrics.md). */
+  readonly metrics: MetricsService;
   readonly redis: string;
   readonly outbox: string | null;
   readonly wired: Wired;
@@ -214,6 +224,28 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const redisProbe = createRedisProbe(target, { timeoutMs: 500 });
     cleanups.push(async () => redisProbe.close());
 
+    // Step 2b: metrics, one registry for this process; the database's and the queues'
+    // gauges are read at scrape time (workflow/metrics.ts)
+    const metricsLog = log.child({ subsystem: 'metrics' });
+    const metricsService = createMetricsService({
+      clock: wired.clock,
+      gauges: wired.store.metrics,
+      jobCounts: () => jobs.counts(),
+      onScrapeError: (source, error) => metricsLog.warn({ source, error }, `metrics scrape: the ${source} did not answer; its gauges are left out and mailca_scrape_error{source="${source}"} is 1`),
+    });
+    const metrics = metricsService.metrics;
+    // the use cases see the CA and the limited secrets through counting wrappers
+    const counted: Wired = {
+      ...wired,
+      ca: withCaMetrics(wired.ca, metrics),
+      store: {
+        ...wired.store,
+        pickups: withCountedAttempts(wired.store.pickups, 'pickup', metrics),
+        registrants: withCountedAttempts(wired.store.registrants, 'registrant', metrics),
+        recoveries: withCountedAttempts(wired.store.recoveries, 'recovery', metrics),
+      },
+    };
+
     // Step 3: outbound mail
     const outboxDir = join(config.dataDir, 'outbox');
     const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
@@ -222,15 +254,15 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const mailer = createMailer(mailerDepsFor(config, wired, jobs, sign, log));
 
     // Step 4a: journey A (enrolment, approval, pickup, activation)
-    const enrolment = enrolmentDepsFor(config, wired, jobs, log, sign);
+    const enrolment = enrolmentDepsFor(config, counted, jobs, log, sign);
     const tokens = enrolment.tokens;
     // Step 4b: journey B (orders)
-    const orders = orderDepsFor(config, wired, jobs, log, sign);
+    const orders = orderDepsFor(config, counted, jobs, log, sign);
     const orderIntake = createOrderIntake(orders);
-    const registrantDeps = registrantDepsFor(config, wired, orders);
+    const registrantDeps = registrantDepsFor(config, counted, orders);
     const registrants: Registrants = createRegistrants(registrantDeps);
     const subscriptions: Subscriptions = createSubscriptions(registrantDeps);
-    const recovery = createKeyRecovery({ ...registrantDeps, recoveries: wired.store.recoveries });
+    const recovery = createKeyRecovery({ ...registrantDeps, recoveries: counted.store.recoveries });
     // smime@: RECOVER <email> as the first line asks for a key recovery; anything else is about orders
     const smimeHandler: AddressHandler = {
       // an order form of ours that reached help@ or a reply+ address comes here (misdirected-mail.ts)
@@ -269,20 +301,24 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       addressHandlers: { enrol: createEnrolmentIntake(enrolment), smime: smimeHandler },
       onBounce: async (outboundId, inboundId) => {
         const known = await wired.store.outbound.markBounced(outboundId, wired.clock.now(), inboundId);
+        if (known) metrics.mailSent({ outcome: 'bounced' });
         // the operator sees bounces of mailca's own mail (PRODUCT.md, "No loops")
         log.warn({ subsystem: 'intake', outboundId, inboundId, known }, known ? 'a mail mailca sent bounced' : 'a bounce names a mail mailca does not know');
       },
     });
-    const sender = createSender({ store: wired.store.outbound, vault: wired.vault, transport, clock: wired.clock, log: log.child({ subsystem: 'send' }) });
+    const sender = createSender({ store: wired.store.outbound, vault: wired.vault, transport, clock: wired.clock, log: log.child({ subsystem: 'send' }), metrics });
 
     // Step 5: roles
     if (roles.includes('worker')) {
       jobs.startWorkers(
         {
           intake: async (p, ctx) => {
+            const t0 = performance.now();
+            const finished = (outcome: IntakeOutcome): void => metrics.intakeFinished({ outcome, seconds: (performance.now() - t0) / 1000 });
             try {
-              await intake.process(p.inboundId, { final: ctx.final });
+              finished((await intake.process(p.inboundId, { final: ctx.final })).state);
             } catch (err) {
+              finished('error');
               // a permanent error is not retried (queues.ts): the message is finished now, or
               // every restart would queue it again
               if (ctx.final || (isMailcaError(err) && err.permanent)) await intake.fail(p.inboundId, 'INTAKE.FAILED');
@@ -371,6 +407,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       forwarder = fwd;
       receive = async (raw, envelope) => {
         const id = await spool.accept(raw, envelope);
+        metrics.mailReceived({ source: envelope.source, route: routeKey(pickRoute(envelope.rcptTo, config.mailDomain)) });
         void fwd.forward();
         return id;
       };
@@ -395,6 +432,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         maxClientsPerAddress: config.smtpMaxClientsPerAddress,
         acceptsRecipient: (a) => classifyRecipient(a, config.mailDomain) !== null,
         receive,
+        onRefused: (code) => metrics.smtpRefused({ code }),
         log: log.child({ subsystem: 'smtp' }),
         ...(tls ? { tls } : {}),
       });
@@ -429,6 +467,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       // a process that answers SMTP 250 must be able to write its spool first
       if (roles.includes('smtp') || roles.includes('imap')) probes.spool = spoolWritableProbe(join(config.dataDir, 'spool'));
       const routes: Route[] = healthRoutes(createReadiness(probes, { timeoutMs: READY_TIMEOUT_MS }));
+      // /metrics on the web port unless it has its own listener (METRICS_PORT, below)
+      if (!config.metrics) routes.push(...metricsRoutes({ service: metricsService, token: config.metricsToken }));
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       // abuse limits on every POST, counted in Redis so that all web processes share them
@@ -447,10 +487,21 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       cleanups.push(() => http.stop());
     }
 
+    // METRICS_PORT: /metrics alone on its own listener (loopback by default), in every
+    // process whatever its roles, so smtp-only and worker-only processes are scraped too
+    let metricsPort: number | null = null;
+    if (config.metrics) {
+      const metricsHttp = createHttpServer({ host: config.metrics.host, port: config.metrics.port, routes: metricsRoutes({ service: metricsService, token: config.metricsToken }), log: metricsLog });
+      metricsPort = (await metricsHttp.start()).port;
+      cleanups.push(() => metricsHttp.stop());
+    }
+
     return {
       roles,
       smtpPort,
       httpPort,
+      metricsPort,
+      metrics: metricsService,
       redis: redisLabel,
       outbox: config.outboundSmtpUrl ? null : outboxDir,
       wired,

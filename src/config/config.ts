@@ -52,6 +52,13 @@ export interface Config {
   /** How often a worker checks that Redis holds the job schedulers and the work the database says is unfinished (MAILCA_SWEEP_SECONDS, 60). */
   readonly sweepSeconds: number;
   /**
+   * Where `/metrics` is served (docs/metrics.md): null = on the web port, by processes
+   * with the http role; else on its own listener, in every process, and not on the web port.
+   */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
+  /** MAILCA_METRICS_TOKEN: the bearer token a scraper must send; undefined = none asked. */
+  readonly metricsToken: string | undefined;
+  /**
    * How a reply's sender is authenticated (MAILCA_SENDER_AUTH, src/domain/sender-auth.ts):
    * `aligned` outside development by default, `off` in development; never `off` in production.
    */
@@ -143,6 +150,10 @@ const schema = z.object({
   IMAP_URL: z.string().regex(/^imaps?:\/\//, 'IMAP_URL must start with imap:// or imaps://').optional(),
   IMAP_POLL_SECONDS: positiveInt('IMAP_POLL_SECONDS', 60, 3600),
   MAILCA_SWEEP_SECONDS: positiveInt('MAILCA_SWEEP_SECONDS', 60, 3600),
+  METRICS_PORT: z.coerce.number({ error: 'METRICS_PORT must be a port number' }).int('METRICS_PORT must be a whole number').min(1, 'METRICS_PORT must be 1-65535').max(65535, 'METRICS_PORT must be 1-65535').optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  // RFC 6750 2.1 b64token; 16+ characters so that it cannot be guessed by trying
+  MAILCA_METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9\-._~+/]{16,}=*$/, 'MAILCA_METRICS_TOKEN must be at least 16 characters of letters, digits and -._~+/ (e.g. from `openssl rand -hex 32`)').optional(),
   MAILCA_SENDER_AUTH: z.enum(SENDER_AUTH_RULES, { error: 'MAILCA_SENDER_AUTH must be aligned, dmarc or off' }).optional(),
   /** Deprecated: true is MAILCA_SENDER_AUTH=dmarc, false is off. */
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
@@ -172,6 +183,7 @@ export function envToConfig(raw: RawEnv): Config {
   if (dkimSet > 0 && dkimSet < 3) problems.push('DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
   if (Boolean(raw.values.SMTP_TLS_KEY_FILE) !== Boolean(raw.values.SMTP_TLS_CERT_FILE)) problems.push('STARTTLS needs SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE together.');
   problems.push(...senderAuthProblems(env, raw.values));
+  if (raw.values.METRICS_HOST && !raw.values.METRICS_PORT) problems.push('METRICS_HOST is set without METRICS_PORT: set METRICS_PORT too (the metrics listener), or remove METRICS_HOST to serve /metrics on the web port.');
   if (problems.length > 0 || !parsed.success) throw configError(problems);
   const v = parsed.data;
   const publicUrl = (v.MAILCA_PUBLIC_URL ?? `http://localhost:${v.HTTP_PORT}`).replace(/\/+$/, '');
@@ -206,6 +218,8 @@ export function envToConfig(raw: RawEnv): Config {
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
     sweepSeconds: v.MAILCA_SWEEP_SECONDS,
+    metrics: v.METRICS_PORT === undefined ? null : { host: v.METRICS_HOST, port: v.METRICS_PORT },
+    metricsToken: v.MAILCA_METRICS_TOKEN,
     senderAuth: v.MAILCA_SENDER_AUTH ?? (v.MAILCA_REQUIRE_DMARC === true ? 'dmarc' : v.MAILCA_REQUIRE_DMARC === false ? 'off' : env === 'development' ? 'off' : 'aligned'),
     signMail: v.MAILCA_SIGN_MAIL ?? true,
     replyCap: v.MAILCA_REPLY_CAP,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export const SECRET_VARIABLES = ['MAILCA_MASTER_KEY', 'DATABASE_URL', 'REDIS_URL', 'OUTBOUND_SMTP_URL', 'IMAP_URL', 'DKIM_PRIVATE_KEY'] as const;
+export const SECRET_VARIABLES = ['MAILCA_MASTER_KEY', 'DATABASE_URL', 'REDIS_URL', 'OUTBOUND_SMTP_URL', 'IMAP_URL', 'DKIM_PRIVATE_KEY', 'MAILCA_METRICS_TOKEN'] as const;
 
 export const PLAIN_VARIABLES = [
   'MAILCA_ENV',
@@ -44,6 +44,8 @@ export const PLAIN_VARIABLES = [
   'HTTP_HEADERS_TIMEOUT_MS',
   'SMTP_MAX_CLIENTS_PER_ADDRESS',
   'MAILCA_SWEEP_SECONDS',
+  'METRICS_PORT',
+  'METRICS_HOST',
 ] as const;
 
 export type EnvName = (typeof SECRET_VARIABLES)[number] | (typeof PLAIN_VARIABLES)[number];

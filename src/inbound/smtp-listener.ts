@@ -35,6 +35,8 @@ export interface SmtpListenerOptions {
   readonly socketTimeoutMs?: number;
   /** How long `stop()` lets sessions in progress finish before closing them with 421 (default 10 s). */
   readonly closeTimeoutMs?: number;
+  /** Told the reply code of each refusal this listener gives (metrics). */
+  readonly onRefused?: (code: number) => void;
 }
 
 export interface SmtpListener {
@@ -54,6 +56,10 @@ const smtpError = (code: number, text: string): SmtpError => Object.assign(new E
 
 export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
   const log = opts.log;
+  const refuse = (code: number, text: string): SmtpError => {
+    opts.onRefused?.(code);
+    return smtpError(code, text);
+  };
   const perAddress = opts.maxClientsPerAddress ?? 0;
   // the sessions let in, by client: session ids, so a session refused (or closed before
   // it was let in) never takes another's place when it closes
@@ -84,7 +90,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
           lastWarning = Date.now();
           refusedSinceWarning = 0;
         }
-        return callback(smtpError(421, `Too many connections from your address at once (at most ${perAddress}); try again when one of them has finished.`));
+        return callback(refuse(421, `Too many connections from your address at once (at most ${perAddress}); try again when one of them has finished.`));
       }
       sessions.add(session.id);
       sessionsOf.set(client, sessions);
@@ -99,7 +105,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
     },
     onRcptTo(address, _session, callback) {
       if (opts.acceptsRecipient(address.address)) return callback();
-      callback(smtpError(550, `5.1.1 <${address.address}>: no such mailbox here. Write to help@${opts.name} for the addresses this service answers.`));
+      callback(refuse(550, `5.1.1 <${address.address}>: no such mailbox here. Write to help@${opts.name} for the addresses this service answers.`));
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
@@ -119,7 +125,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
       });
       stream.on('end', () => {
         if (over || stream.sizeExceeded) {
-          callback(smtpError(552, `5.3.4 Message too big: at most ${opts.maxMessageBytes} bytes are accepted.`));
+          callback(refuse(552, `5.3.4 Message too big: at most ${opts.maxMessageBytes} bytes are accepted.`));
           return;
         }
         const raw = Buffer.concat(chunks, size);
@@ -134,7 +140,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
           (id) => callback(null, `2.0.0 Ok: queued as ${id}`),
           (err: unknown) => {
             log.error({ err, session: session.id }, 'could not store an incoming message; answered 451');
-            callback(smtpError(451, '4.3.0 Temporary failure storing the message; please try again later.'));
+            callback(refuse(451, '4.3.0 Temporary failure storing the message; please try again later.'));
           },
         );
       });

@@ -16,6 +16,8 @@ import { createMailboxStateStore } from './mailbox-state-store.js';
 import { createOutboundStore } from './outbound-store.js';
 import { createReplyTokenStore } from './reply-token-store.js';
 import { createSenderAuthStore } from './sender-auth-store.js';
+import { createMetricsGaugeStore } from './metrics-gauges.js';
+import type { MetricsGaugeSource } from '../workflow/ports/metrics.js';
 export { createSpool, newMessageId } from './spool.js';
 export { checkDataDir, looseModes, tightenTree, type DataDirCheck } from './file-modes.js';
 import type { Db } from './db.js';
@@ -41,6 +43,8 @@ export interface Store {
   readonly audit: AuditStore;
   readonly botIdentity: BotIdentityStore;
   readonly recoveries: RecoveryStore;
+  /** The metrics gauges read at scrape time (one query). */
+  readonly metrics: MetricsGaugeSource;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     audit: createAuditStore(db),
     botIdentity: createBotIdentityStore(db, opts.clock),
     recoveries: createRecoveryStore(db, opts.clock),
+    metrics: createMetricsGaugeStore(db),
     close: () => db.close(),
   };
 }

@@ -12,11 +12,12 @@
 import type { Logger } from 'pino';
 import { isMailcaError, MailcaError } from '../domain/errors.js';
 import type { Clock, KeyVault, MailTransport, OutboundStore } from './ports.js';
+import type { Metrics } from './ports/metrics.js';
 
 /** Waits between tries to record a sent mail: about 30 s in all. */
 export const RECORD_SENT_DELAYS_MS: readonly number[] = [200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000];
 
-export function createSender(deps: { store: OutboundStore; vault: KeyVault; transport: MailTransport; clock: Clock; log: Logger; sleep?: (ms: number) => Promise<void>; recordDelaysMs?: readonly number[] }) {
+export function createSender(deps: { store: OutboundStore; vault: KeyVault; transport: MailTransport; clock: Clock; log: Logger; sleep?: (ms: number) => Promise<void>; recordDelaysMs?: readonly number[]; metrics?: Metrics }) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const delays = deps.recordDelaysMs ?? RECORD_SENT_DELAYS_MS;
 
@@ -47,9 +48,11 @@ export function createSender(deps: { store: OutboundStore; vault: KeyVault; tran
         const final = ctx.final || permanent;
         await deps.store.markAttempt(outboundId, err instanceof Error ? err.message : String(err), final);
         deps.log.warn({ outboundId, kind: msg.kind, final, err: { message: err instanceof Error ? err.message : String(err) } }, final ? 'mail finally failed' : 'mail not sent; will retry');
+        deps.metrics?.mailSent({ outcome: final ? 'failed' : 'retried' });
         throw err;
       }
       await recordSent(outboundId);
+      deps.metrics?.mailSent({ outcome: 'sent' });
       deps.log.info({ outboundId, kind: msg.kind, transport: deps.transport.kind, response }, 'mail sent');
       return 'sent';
     },
