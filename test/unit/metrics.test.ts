@@ -9,7 +9,7 @@ import { bearerMatches } from '../../src/http/metrics-route.js';
 import { createMetricsService } from '../../src/workflow/metrics.js';
 import { createCachedReader } from '../../src/workflow/metrics-cache.js';
 import { countedAttempts } from '../../src/workflow/metrics-attempts.js';
-import type { MetricsGaugeSnapshot } from '../../src/workflow/ports/metrics.js';
+import type { Metrics, MetricsGaugeSnapshot } from '../../src/workflow/ports/metrics.js';
 import type { AttemptCounter } from '../../src/workflow/ports/attempts.js';
 
 const NOW = new Date('2026-12-06T05:00:00Z');
@@ -133,7 +133,8 @@ describe('counted attempts', () => {
       release: async () => record,
       wrong: async () => ({ record, lockedNow: true }),
     };
-    const c = countedAttempts(inner, 'pickup', { secretAttempt: (e) => seen.push(`${e.guard}:${e.outcome}${e.locked ? ':locked' : ''}`) } as never);
+    const metrics = { secretAttempt: (e: { guard: string; outcome: string; locked?: boolean }) => void seen.push(`${e.guard}:${e.outcome}${e.locked ? ':locked' : ''}`) } as unknown as Metrics;
+    const c = countedAttempts(inner, 'pickup', metrics);
     await c.take('locked', 5);
     await c.take('open', 5);
     await c.release('open');
