@@ -8,6 +8,7 @@
  * - Idle keep-alive connections close after `keepAliveTimeoutMs`; a connection with no
  *   traffic either way for `connectionTimeoutMs` (a client that stopped reading an answer)
  *   is destroyed.
+ * - On stop, a connection is closed as soon as its last request in progress was answered.
  * - At most `maxConnections` are open. When full, the connection idle longest (none with a
  *   request in progress) is closed to make room, so connections that never send anything
  *   cannot lock real clients out; when every one is busy, the new one gets 503 and is closed.
@@ -45,6 +46,12 @@ export function createCappedServer(limits: NodeServerLimits, handler: (req: Inco
       state.active++;
       res.once('close', () => {
         state.active--;
+        // stopping: a connection whose last request was answered is done (node closes the
+        // idle ones only when the stop begins, so it would linger until keep-alive ran out)
+        if (!server.listening && state.active === 0) {
+          req.socket.end();
+          return;
+        }
         // idle again from now on: to the back of the line
         if (open.delete(req.socket)) open.set(req.socket, state);
       });

@@ -106,7 +106,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: HTTP_DEFAULTS.bodyLimitBytes,
-    // the same limits as node-server.ts applies (Fastify passes them to a server it builds)
+    // node-server.ts applies these to the server it builds; given here too so that
+    // Fastify's initialConfig reports the limits in force
     connectionTimeout: limits.connectionTimeoutMs,
     requestTimeout: limits.headersTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

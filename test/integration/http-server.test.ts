@@ -154,3 +154,50 @@ describe('the web role on Fastify', () => {
     for (const l of lines) expect(l).not.toContain(TOKEN);
   });
 });
+
+describe('the web role stopping', () => {
+  it('finishes the request in progress, then closes; a new connection is refused meanwhile', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let entered: () => void = () => undefined;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const server = createHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      log: createRootLogger('silent'),
+      routes: [
+        {
+          method: 'GET',
+          path: '/slow',
+          handler: async (_req, reply) => {
+            entered();
+            await held;
+            return sendPage(reply, 200, '<p>done</p>');
+          },
+        },
+      ],
+    });
+    const base = `http://127.0.0.1:${(await server.start()).port}`;
+    const slow = fetch(`${base}/slow`);
+    await inHandler;
+    let stopped = false;
+    const stopping = server.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stopped).toBe(false);
+    const refused = await fetch(`${base}/slow`, { signal: AbortSignal.timeout(2_000) }).then(
+      () => 'answered',
+      (err: unknown) => String((err as { cause?: { code?: string } }).cause?.code ?? err),
+    );
+    expect(refused).toBe('ECONNREFUSED');
+    release();
+    const released = Date.now();
+    const res = await slow;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('done');
+    await stopping;
+    expect(stopped).toBe(true);
+    // the connection that carried it is closed once its answer went out, not kept alive
+    // until the client or the keep-alive timeout closes it
+    expect(Date.now() - released).toBeLessThan(1_000);
+  });
+});
