@@ -19,6 +19,7 @@ PEERS=(
   "postfix:smtp-source"
   "postfix:smtp-sink"
   "chromium:chromium"
+  "prometheus:promtool"
 )
 
 missing=()
