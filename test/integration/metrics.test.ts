@@ -5,6 +5,9 @@
  * passes `promtool check metrics` (Debian `prometheus`; missing in CI fails the test). With
  * MAILCA_METRICS_TOKEN set the scrape needs the bearer token (401 without).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
@@ -91,4 +94,24 @@ describe.skipIf(!peersPresent('redis-server', 'promtool')).each(BACKENDS)('/metr
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('mailca_mail_received_total');
   }, 30_000);
+});
+
+describe.skipIf(!peersPresent('promtool'))('the alert rules in docs/metrics.md', () => {
+  it('pass promtool check rules and name only metrics mailca exposes', async () => {
+    const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+    const rules = /```yaml\n(# mailca-alerts\.yml[\s\S]*?)```/.exec(doc)?.[1];
+    expect(rules, 'docs/metrics.md holds the alert rules as a yaml block').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'mailca-rules-'));
+    try {
+      writeFileSync(join(dir, 'mailca-alerts.yml'), rules!);
+      const check = await run('promtool', ['check', 'rules', join(dir, 'mailca-alerts.yml')], { timeoutMs: 30_000 });
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).toMatch(/SUCCESS: 3 rules found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // every mailca_* name the rules use is a metric of src/workflow/metrics.ts
+    const source = readFileSync(new URL('../../src/workflow/metrics.ts', import.meta.url), 'utf8');
+    for (const name of new Set(rules!.match(/mailca_[a-z_]+/g))) expect(source, name).toContain(`'${name}'`);
+  });
 });
