@@ -31,6 +31,20 @@ export function methodNotAllowedPage(allow: readonly string[]): (req: FastifyReq
     ]);
 }
 
+/**
+ * A request that reached this process while it stops (on a connection opened before):
+ * 503 with Retry-After (RFC 9110 15.6.4) and Connection: close, so the client comes back
+ * on a new connection — to another process, or this one after its restart. `/readyz`
+ * answers in its own JSON shape, naming the reason.
+ */
+export function stoppingPage(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.code(503).header('retry-after', '5').header('connection', 'close');
+  if (req.routeOptions.url === '/readyz') {
+    return reply.type('application/json').send(`${JSON.stringify({ ok: false, checks: { process: false }, reasons: { process: 'stopping' } })}\n`);
+  }
+  return errorPage(reply, 503, 'This service is restarting', ['Nothing was done with this request. Please try again in a few seconds.']);
+}
+
 export function badRequestPage(reply: FastifyReply): FastifyReply {
   return errorPage(reply, 400, 'The request could not be read', ['Go back to the link in your mail and try again.']);
 }

@@ -21,7 +21,7 @@ import { fastify, LogController, type FastifyReply, type FastifyRequest, type HT
 import type { Logger } from 'pino';
 import type { Readiness } from '../workflow/readiness.js';
 import type { RequestLimits } from '../workflow/request-limits.js';
-import { badRequestPage, errorPages, MAX_FORM_BYTES, methodNotAllowedPage, notFoundPage } from './error-pages.js';
+import { badRequestPage, errorPages, MAX_FORM_BYTES, methodNotAllowedPage, notFoundPage, stoppingPage } from './error-pages.js';
 import { createCappedServer } from './node-server.js';
 import { postLimitHook } from './rate-limit.js';
 import { sendText } from './respond.js';
@@ -115,13 +115,21 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     // a path that is not valid percent-encoding: the same page as any unreadable request
     // (answered before routing, so the onSend hook does not run: its headers are set here)
     frameworkErrors: (_err, _req, reply) => badRequestPage(withSecurityHeaders(reply.type('text/html; charset=utf-8'))),
+    // while stopping, our own 503 page (below) rather than Fastify's JSON one
+    return503OnClosing: false,
   });
+  let stopping = false;
 
   // forms are the only bodies this site takes: JSON and text parsers go, so a POST of
   // another type is answered 415 before any handler
   app.removeAllContentTypeParsers();
   void app.register(formbody, { bodyLimit: HTTP_DEFAULTS.bodyLimitBytes });
 
+  // (a callback hook: this runs on every request, and answering means not calling done)
+  app.addHook('onRequest', (req, reply, done) => {
+    if (stopping) void stoppingPage(req, reply);
+    else done();
+  });
   if (opts.limits) app.addHook('onRequest', postLimitHook(opts.limits, clientAddress, now));
   app.addHook('onSend', securityHeaders);
   app.addHook('onResponse', (req, reply, done) => {
@@ -153,6 +161,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       return { port: address.port };
     },
     stop() {
+      stopping = true;
       return app.close();
     },
   };

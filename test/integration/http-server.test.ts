@@ -4,9 +4,10 @@
  * by @fastify/formbody within the 16 KiB limit, the POST limits as a hook, and request log
  * lines that name the route pattern, never the URL with its link token.
  */
+import { createConnection } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { createHttpServer, healthRoutes, type HttpServer } from '../../src/http/server.js';
 import { formOf, param, sendPage } from '../../src/http/respond.js';
 import { createRootLogger } from '../../src/log.js';
 import type { RequestKeys } from '../../src/workflow/request-limits.js';
@@ -199,5 +200,63 @@ describe('the web role stopping', () => {
     // the connection that carried it is closed once its answer went out, not kept alive
     // until the client or the keep-alive timeout closes it
     expect(Date.now() - released).toBeLessThan(1_000);
+  });
+
+  it('answers requests that come on an open connection while it stops with 503, Connection: close and a page; /readyz in JSON', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let inSlow = 0;
+    const server = createHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      log: createRootLogger('silent'),
+      routes: [
+        ...healthRoutes(async () => ({ ok: true, checks: { database: true }, reasons: {} })),
+        {
+          method: 'GET',
+          path: '/slow',
+          handler: async (_req, reply) => {
+            inSlow++;
+            await held;
+            return sendPage(reply, 200, '<p>done</p>');
+          },
+        },
+      ],
+    });
+    const port = (await server.start()).port;
+    // two connections, each busy with a slow request when the stop begins
+    const connections = [0, 1].map(() => {
+      const socket = createConnection(port, '127.0.0.1');
+      const c = { socket, received: '', closed: new Promise<void>((r) => socket.once('close', () => r())) };
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (c.received += d));
+      socket.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      return c;
+    });
+    for (let i = 0; i < 50 && inSlow < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(inSlow).toBe(2);
+    const stopping = server.stop();
+    // then one more request on each (pipelined), and one after it that must get no answer
+    connections[0]!.socket.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    connections[1]!.socket.write('GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    await Promise.race([Promise.all(connections.map((c) => c.closed)), new Promise((r) => setTimeout(r, 3_000))]);
+    await stopping;
+    const [page, ready] = connections.map((c) => c.received.split(/(?=HTTP\/1\.1 )/));
+    for (const answers of [page!, ready!]) {
+      expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answers[0]).toContain('<p>done</p>');
+      expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+      expect(answers[1]).toMatch(/\r\nretry-after: 5\r\n/i);
+      expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+      expect(answers[1]).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+      // the connection closed after that answer
+      expect(answers).toHaveLength(2);
+    }
+    expect(page![1]).toMatch(/\r\ncontent-security-policy: default-src 'none'/i);
+    expect(page![1]).toContain('<h1>This service is restarting</h1>');
+    expect(page![1]).toContain('role="alert"');
+    expect(ready![1]).toContain('{"ok":false,"checks":{"process":false},"reasons":{"process":"stopping"}}');
   });
 });
