@@ -3,7 +3,9 @@
  * confirmed and approved by reply, its certificate issued and collected on the pickup
  * page; the scrape shows the counters and gauges moved as the journey did, and the text
  * passes `promtool check metrics` (Debian `prometheus`; missing in CI fails the test). With
- * MAILCA_METRICS_TOKEN set the scrape needs the bearer token (401 without).
+ * MAILCA_METRICS_TOKEN set the scrape needs the bearer token (401 without). Acceptance 3:
+ * with the outbound relay gone the failed sends and the send queue rise; with the clock
+ * 25 h on, the CRL age is past 24 h.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { run } from '../helpers/exec.js';
-import { HOLDER, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { DOMAIN, HOLDER, enrolmentBody, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import { field, post } from '../helpers/smime-flow.js';
 
@@ -114,4 +116,54 @@ describe.skipIf(!peersPresent('promtool'))('the alert rules in docs/metrics.md',
     const source = readFileSync(new URL('../../src/workflow/metrics.ts', import.meta.url), 'utf8');
     for (const name of new Set(rules!.match(/mailca_[a-z_]+/g))) expect(source, name).toContain(`'${name}'`);
   });
+});
+
+describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('metrics when things go wrong on $name', (backend) => {
+  let h: JourneyHarness;
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const scrapeText = async (): Promise<string> => (await fetch(`http://127.0.0.1:${h.service.httpPort}/metrics`)).text();
+
+  beforeAll(async () => {
+    h = await startJourneyHarness(backend, { clock });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  }, 60_000);
+
+  /** Scrapes (the gauges are cached 10 s) until `done` holds, at most `seconds` tries a second apart. */
+  async function scrapeUntil(done: (text: string) => boolean, seconds: number): Promise<string> {
+    let text = await scrapeText();
+    for (let i = 0; i < seconds && !done(text); i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      text = await scrapeText();
+    }
+    return text;
+  }
+
+  it('the outbound relay gone: failed sends and the send queue rise', async () => {
+    await h.settled();
+    const before = await scrapeText();
+    const retriedBefore = value(before, 'mailca_outbound_mail_total{outcome="retried"}');
+    await h.catcher.close(); // the relay is gone: connections are refused
+    await h.send({ from: HOLDER, to: `enrol@${DOMAIN}`, subject: 'Request', body: enrolmentBody({ Email: HOLDER }) });
+    const queued = (t: string): number => value(t, 'mailca_queue_jobs{queue="send",state="waiting"}') + value(t, 'mailca_queue_jobs{queue="send",state="delayed"}') + value(t, 'mailca_queue_jobs{queue="send",state="active"}');
+    const after = await scrapeUntil((t) => value(t, 'mailca_outbound_mail_total{outcome="retried"}') > retriedBefore && value(t, 'mailca_mail_waiting{direction="outbound"}') >= 1 && queued(t) >= 1, 30);
+    expect(value(after, 'mailca_outbound_mail_total{outcome="retried"}')).toBeGreaterThan(retriedBefore);
+    expect(value(after, 'mailca_outbound_mail_total{outcome="sent"}')).toBe(value(before, 'mailca_outbound_mail_total{outcome="sent"}'));
+    expect(value(after, 'mailca_mail_waiting{direction="outbound"}')).toBeGreaterThanOrEqual(1);
+    expect(queued(after)).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'mailca_mail_oldest_waiting_seconds{direction="outbound"}')).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('a CRL older than 24 h shows in mailca_crl_age_seconds', async () => {
+    // the CRLs are published at start (housekeeping); then the clock moves 25 h on
+    const fresh = await scrapeUntil((t) => t.includes('mailca_crl_age_seconds{ca="issuing"}'), 30);
+    expect(value(fresh, 'mailca_crl_age_seconds{ca="issuing"}')).toBeLessThan(3_600);
+    offsetMs = 25 * 3_600_000;
+    const stale = await scrapeText();
+    expect(value(stale, 'mailca_crl_age_seconds{ca="issuing"}')).toBeGreaterThan(24 * 3_600);
+    expect(value(stale, 'mailca_crl_age_seconds{ca="root"}')).toBeGreaterThan(24 * 3_600);
+  }, 60_000);
 });
