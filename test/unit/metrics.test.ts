@@ -9,6 +9,8 @@ import { bearerMatches } from '../../src/http/metrics-route.js';
 import { createMetricsService } from '../../src/workflow/metrics.js';
 import { createCachedReader } from '../../src/workflow/metrics-cache.js';
 import { countedAttempts } from '../../src/workflow/metrics-attempts.js';
+import { withCaMetrics } from '../../src/workflow/metrics-ca.js';
+import type { CaWorkflow } from '../../src/workflow/ca-workflow.js';
 import type { Metrics, MetricsGaugeSnapshot } from '../../src/workflow/ports/metrics.js';
 import type { AttemptCounter } from '../../src/workflow/ports/attempts.js';
 
@@ -140,6 +142,29 @@ describe('counted attempts', () => {
     await c.release('open');
     await c.wrong('open', 5, { actor: 't', action: 'a', subject: 's' }, { actor: 't', action: 'l', subject: 's' });
     expect(seen).toEqual(['pickup:refused', 'pickup:right', 'pickup:wrong:locked']);
+  });
+});
+
+describe('CA metrics', () => {
+  it('counts an issuance with its profile and time once, and a revocation by its reason', async () => {
+    const seen: string[] = [];
+    const metrics = {
+      certificateIssued: (e: { profile: string; seconds: number }) => void seen.push(`issued ${e.profile} ${e.seconds}s`),
+      certificateRevoked: (e: { reason: string }) => void seen.push(`revoked ${e.reason}`),
+    } as unknown as Metrics;
+    let reused = false;
+    const ca = {
+      issueForRequest: async () => ({ serial: '01', certDer: Buffer.alloc(0), reused }),
+      revoke: async () => ({ record: {}, crlNumber: 2n }),
+    } as unknown as CaWorkflow;
+    let ms = 0;
+    const counted = withCaMetrics(ca, metrics, () => (ms += 250));
+    const input = { profile: 'client', email: 'a@b.test', name: 'A', requestRef: 'R-1', actor: 't' } as Parameters<CaWorkflow['issueForRequest']>[0];
+    await counted.issueForRequest(input);
+    reused = true; // a retried job gets the certificate an earlier run issued
+    await counted.issueForRequest(input);
+    await counted.revoke({ serial: '01', reason: 'keyCompromise', actor: 't' });
+    expect(seen).toEqual(['issued client 0.25s', 'revoked keyCompromise']);
   });
 });
 
