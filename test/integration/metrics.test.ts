@@ -96,6 +96,12 @@ describe.skipIf(!peersPresent('redis-server', 'promtool')).each(BACKENDS)('/metr
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('mailca_mail_received_total');
   }, 30_000);
+
+  it('counts an SMTP refusal by its code', async () => {
+    await expect(h.sendRaw('Subject: hello\r\n\r\nhello\r\n', { from: HOLDER, to: `nobody@${DOMAIN}` })).rejects.toThrow(/550/);
+    const text = await (await scrape(TOKEN)).text();
+    expect(value(text, 'mailca_smtp_refused_total{code="550"}')).toBe(1);
+  }, 30_000);
 });
 
 describe.skipIf(!peersPresent('promtool'))('the alert rules in docs/metrics.md', () => {
