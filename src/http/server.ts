@@ -87,6 +87,9 @@ export const HTTP_DEFAULTS = {
   bodyLimitBytes: MAX_FORM_BYTES,
 } as const;
 
+/** Addresses that orchestrators and Prometheus poll. */
+const POLLED: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Every method a client may send, for the 405 answers (HEAD comes with each GET route). */
 const ALL_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -133,7 +136,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   if (opts.limits) app.addHook('onRequest', postLimitHook(opts.limits, clientAddress, now));
   app.addHook('onSend', securityHeaders);
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.info({ method: req.method, route: req.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http request');
+    const route = req.routeOptions.url ?? null;
+    const line = { method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    // probes and scrapes come every few seconds: at debug while they succeed
+    if (route !== null && POLLED.has(route) && reply.statusCode < 400) req.log.debug(line, 'http request');
+    else req.log.info(line, 'http request');
     done();
   });
   app.setNotFoundHandler(notFoundPage);

@@ -60,6 +60,7 @@ describe('the web role on Fastify', () => {
         },
       },
       routes: [
+        ...healthRoutes(async () => ({ ok: true, checks: {}, reasons: {} })),
         { method: 'GET', path: '/pickup/:token', handler: (req, reply) => sendPage(reply, 200, `<p>page for ${param(req, 'token').length} characters</p>`) },
         {
           method: 'POST',
@@ -153,6 +154,14 @@ describe('the web role on Fastify', () => {
     expect(requests.find((l) => l.status === 404)).toMatchObject({ route: null, method: 'GET' });
     expect(new Set(requests.map((l) => l.reqId)).size).toBe(requests.length);
     for (const l of lines) expect(l).not.toContain(TOKEN);
+  });
+
+  it('logs successful health probes at debug only', async () => {
+    const before = lines.length;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await fetch(`${base}/no-such-page`);
+    const logged = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.map((l) => l.route)).toEqual([null]);
   });
 });
 
