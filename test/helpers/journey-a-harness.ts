@@ -149,7 +149,8 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
   async function settled(to?: string): Promise<CaughtMail[]> {
     // what the listener accepted is in the spool until the forwarder hands it on
     await service.forwarder?.forward();
-    for (let i = 0; i < 400; i++) {
+    // bounded at ~60 s: a retried job waits out its backoff, and CI machines are busy
+    for (let i = 0; i < 1200; i++) {
       const counts = await service.jobs.counts();
       // a job scheduler (housekeeping) always holds its next run as a delayed job: not work in flight
       const busy = Object.entries(counts).some(([queue, c]) => (c.waiting ?? 0) + (c.active ?? 0) + (queue === 'housekeeping' ? 0 : (c.delayed ?? 0)) > 0);

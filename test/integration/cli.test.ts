@@ -182,7 +182,7 @@ describe.runIf(peersPresent('openssl')).each(BACKENDS)('mailca ca on $name', (ba
     expect(unknown.stderr).toMatch(/No issued certificate has serial abcdef0123/);
     const badReason = await mailca('ca', 'revoke', serial, '--reason', 'unspecified');
     expect(badReason.stderr).toMatch(/REVOCATION\.BAD_REASON/);
-  });
+  }, 180_000); // six CLI runs, each opening the store
 
   it('explains a wrong master key instead of failing obscurely', async () => {
     const r = await run(TSX, [MAIN, 'ca', 'issue', '--profile', 'smime', '--email', 'k@example.org', '--name', 'K', '--out', join(dir, 'k')], { env: { ...env, MAILCA_MASTER_KEY: randomBytes(32).toString('hex') }, cwd: dir });
