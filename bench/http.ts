@@ -1,7 +1,7 @@
 /**
  * Web role benchmark: `npm run bench:http` (`--quick` or BENCH_QUICK=1 for a smoke run;
- * `--seconds N` per round, `--rounds N` per side). Results and method: docs/benchmarks.md,
- * "Web role".
+ * `--seconds N` per round, `--rounds N` per side, `--only 1,3` some parts, `--profile DIR`
+ * a V8 CPU profile of mailca's process). Results and method: docs/benchmarks.md, "Web role".
  *
  * Three processes on loopback: mailca's web role as `mailca start --role http` builds it
  * (startService from the compiled sources, PGlite on disk, a private redis-server, a
@@ -11,7 +11,8 @@
  * mailca, bare, mailca…; the figure per side is the median of its rounds.
  *
  * Figures:
- * - `GET /ca`: the CA page. Target: mailca >= 0.7x the bare server.
+ * - `GET /ca`: the CA page. Target: mailca >= 0.7x the bare server. A diagnostic side runs
+ *   src/http/server.ts alone with the page pre-rendered (what the web stack costs).
  * - wrong PIN: `POST /pickup/<token>` with a well-formed wrong PIN. Each costs one take of
  *   an attempt, one scrypt verify (N = 2^15, r = 8: the point of the PIN hash) and one
  *   recorded wrong try; the link locks at the fifth. So the wrong PINs are spread over
@@ -40,7 +41,8 @@ import { Redis } from 'ioredis';
 import { envToConfig } from '../src/config/config.js';
 import { base32Lower } from '../src/domain/base32.js';
 import { pickupTokenHash } from '../src/domain/pickup-credentials.js';
-import { csrfCheck } from '../src/http/respond.js';
+import { csrfCheck, sendPage } from '../src/http/respond.js';
+import { createHttpServer as createWebServer } from '../src/http/server.js';
 import { createRootLogger } from '../src/log.js';
 import { startService } from '../src/service.js';
 
@@ -52,6 +54,9 @@ const argAfter = (flag: string): string | undefined => {
 };
 const SECONDS = Number(argAfter('--seconds') ?? (QUICK ? 3 : 10));
 const ROUNDS = Number(argAfter('--rounds') ?? (QUICK ? 2 : 4));
+const ONLY = new Set((argAfter('--only') ?? '1,2,3').split(',').map(Number));
+/** A V8 CPU profile of mailca's process (node --cpu-prof) into this directory. */
+const PROFILE_DIR = argAfter('--profile');
 const CONNECTIONS = 10;
 const TARGET_CA = 0.7;
 /** The right PIN of every seeded pickup, and the wrong one the load sends (8 digits, so it is hashed). */
@@ -274,6 +279,23 @@ function bareChild(): void {
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
+// ---------------------------------------------------------------- child: mailca's web stack with a fixed page
+
+/**
+ * A diagnostic, not a baseline: src/http/server.ts's createHttpServer (Fastify, its hooks,
+ * the security headers, one log line per request at info) with one route that answers the
+ * /ca page already rendered. The gap between this and the bare server is what the web stack
+ * costs; the gap between this and mailca's /ca is what building the page costs per request.
+ */
+function stackChild(): void {
+  process.once('message', (m: { html: string }) => {
+    const log = createRootLogger('info', process.stderr, { format: 'json' });
+    const server = createWebServer({ host: '127.0.0.1', port: 0, log, routes: [{ method: 'GET', path: '/ca', handler: (_req, reply) => sendPage(reply, 200, m.html) }] });
+    void server.start().then(({ port }) => process.send!({ port }));
+    process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+  });
+}
+
 // ---------------------------------------------------------------- parent
 
 interface Side {
@@ -328,14 +350,14 @@ async function interleave(name: string, sides: readonly Side[], rounds: number):
       out[k]!.rps.push(rps);
       out[k]!.p50.push(r.latency.p50);
       out[k]!.p99.push(r.latency.p99);
-      console.log(`    round ${i + 1} ${s.label.padEnd(34)} ${rps.toFixed(1).padStart(8)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms`);
+      console.log(`    round ${i + 1} ${s.label.padEnd(38)} ${rps.toFixed(1).padStart(8)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms`);
     }
   }
   return out;
 }
 
 function report(m: Measured): string {
-  return `${m.label.padEnd(34)} ${median(m.rps).toFixed(1).padStart(8)} req/s (rounds ${m.rps.map((x) => x.toFixed(0)).join(', ')})  p50 ${median(m.p50)} ms  p99 ${median(m.p99)} ms`;
+  return `${m.label.padEnd(38)} ${median(m.rps).toFixed(1).padStart(8)} req/s (rounds ${m.rps.map((x) => x.toFixed(0)).join(', ')})  p50 ${median(m.p50)} ms  p99 ${median(m.p99)} ms`;
 }
 
 async function parent(): Promise<void> {
@@ -359,6 +381,7 @@ async function parent(): Promise<void> {
     const links = wrongRounds * LINKS_PER_ROUND + LOCKED_LINKS;
     const logFd = openSync(logPath, 'a');
     const mailca = fork(SELF, ['--mailca-child'], {
+      execArgv: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
       env: {
         ...process.env,
         BENCH_DATA_DIR: join(dir, 'data'),
@@ -425,6 +448,20 @@ async function parent(): Promise<void> {
     }
     console.log(`bare node:http server: the same status, headers (${Object.keys(caAnswer.headers).join(', ')}) and bytes, checked`);
 
+    const stackFd = openSync(logPath, 'a');
+    const stack = fork(SELF, ['--stack-child'], { stdio: ['ignore', stackFd, stackFd, 'ipc'] });
+    closeSync(stackFd);
+    children.push(stack);
+    const stackPort = await new Promise<number>((resolve, reject) => {
+      stack.once('message', (m: { port: number }) => resolve(m.port));
+      stack.once('exit', (code) => reject(new Error(`the web-stack server exited (${code})`)));
+      stack.send({ html: Buffer.from(caAnswer.body, 'base64').toString('utf8') });
+    });
+    const stackAnswer = await fetchAnswer(`http://127.0.0.1:${stackPort}/ca`);
+    if (stackAnswer.body !== caAnswer.body || JSON.stringify(Object.entries(stackAnswer.headers).sort()) !== JSON.stringify(Object.entries(caAnswer.headers).sort())) {
+      throw new Error(`the web-stack server's /ca differs from mailca's: ${JSON.stringify(stackAnswer.headers)}`);
+    }
+
     const common = { connections: CONNECTIONS, duration: SECONDS, timeout: 30 };
     /** POSTs of the wrong PIN, each to the link `pick` gives: to its /pickup/<token> on mailca, to `barePath` on the bare server. */
     const postTo = (origin: string, pick: () => SeededLink, barePath?: string): AutocannonOptions => ({
@@ -445,16 +482,17 @@ async function parent(): Promise<void> {
 
     // 1. GET /ca
     const cpu1 = cpuSampler();
-    console.log(`\n1. GET /ca (load average ${os.loadavg()[0]!.toFixed(2)})`);
-    const ca = await interleave('/ca', [
+    if (ONLY.has(1)) console.log(`\n1. GET /ca (load average ${os.loadavg()[0]!.toFixed(2)})`);
+    const ca = !ONLY.has(1) ? null : await interleave('/ca', [
       { label: 'bare node:http, same bytes', status: 200, run: () => cannon({ ...common, url: `${bareBase}/ca` }) },
       { label: 'mailca web role', status: 200, run: () => cannon({ ...common, url: `${base}/ca` }) },
+      { label: 'web stack, page pre-rendered (diag.)', status: 200, run: () => cannon({ ...common, url: `http://127.0.0.1:${stackPort}/ca` }) },
     ], ROUNDS);
     const busy1 = cpu1();
 
     // 2. wrong PIN: each mailca round gets its own links, four wrong PINs at most on each
     const cpu2 = cpuSampler();
-    console.log(`\n2. POST /pickup/<token> with a wrong PIN (load average ${os.loadavg()[0]!.toFixed(2)})`);
+    if (ONLY.has(2)) console.log(`\n2. POST /pickup/<token> with a wrong PIN (load average ${os.loadavg()[0]!.toFixed(2)})`);
     let slice = 0;
     let exhausted = 0;
     const mailcaWrong = (): Promise<AutocannonResult> => {
@@ -469,7 +507,7 @@ async function parent(): Promise<void> {
       };
       return cannon(postTo(base, pick));
     };
-    const wrong = await interleave('wrong PIN', [
+    const wrong = !ONLY.has(2) ? null : await interleave('wrong PIN', [
       { label: 'bare node:http, same bytes', status: 200, run: () => cannon(postTo(bareBase, anyLink, '/bytes/wrong')) },
       { label: 'bare node:http + scrypt verify', status: 200, run: () => cannon(postTo(bareBase, anyLink, '/scrypt/wrong')) },
       { label: 'mailca web role', status: 200, run: mailcaWrong },
@@ -479,28 +517,35 @@ async function parent(): Promise<void> {
 
     // 3. locked link
     const cpu3 = cpuSampler();
-    console.log(`\n3. POST /pickup/<token> on a locked link (load average ${os.loadavg()[0]!.toFixed(2)})`);
+    if (ONLY.has(3)) console.log(`\n3. POST /pickup/<token> on a locked link (load average ${os.loadavg()[0]!.toFixed(2)})`);
     let k = 0;
     const lockedPick = (): SeededLink => locked[k++ % locked.length]!;
-    const lockedM = await interleave('locked', [
+    const lockedM = !ONLY.has(3) ? null : await interleave('locked', [
       { label: 'bare node:http, same bytes', status: 423, run: () => cannon(postTo(bareBase, anyLink, '/bytes/locked')) },
       { label: 'mailca web role', status: 423, run: () => cannon(postTo(base, lockedPick)) },
     ], ROUNDS);
     const busy3 = cpu3();
 
     const ratio = (m: Measured[], i: number, j: number): number => median(m[i]!.rps) / median(m[j]!.rps);
-    const caRatio = ratio(ca, 1, 0);
     console.log(`\nSummary (medians of ${ROUNDS} rounds of ${SECONDS} s; whole machine busy: ${busy1.toFixed(2)} / ${busy2.toFixed(2)} / ${busy3.toFixed(2)} cores in parts 1/2/3; load average now ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-    console.log(`  GET /ca`);
-    for (const m of ca) console.log(`    ${report(m)}`);
-    console.log(`    ratio mailca / bare: ${caRatio.toFixed(3)}x (rounds ${ca[1]!.rps.map((x, i) => (x / ca[0]!.rps[i]!).toFixed(2)).join(', ')})`);
-    console.log(`  wrong PIN`);
-    for (const m of wrong) console.log(`    ${report(m)}`);
-    console.log(`    ratio mailca / bare bytes: ${ratio(wrong, 2, 0).toFixed(4)}x; mailca / bare + scrypt: ${ratio(wrong, 2, 1).toFixed(3)}x`);
-    console.log(`  locked link`);
-    for (const m of lockedM) console.log(`    ${report(m)}`);
-    console.log(`    ratio mailca / bare: ${ratio(lockedM, 1, 0).toFixed(3)}x`);
-    console.log(`  target /ca >= ${TARGET_CA}x the bare server: ${caRatio >= TARGET_CA ? 'PASS' : 'FAIL'}`);
+    if (ca) {
+      const caRatio = ratio(ca, 1, 0);
+      console.log(`  GET /ca`);
+      for (const m of ca) console.log(`    ${report(m)}`);
+      console.log(`    ratio mailca / bare: ${caRatio.toFixed(3)}x (rounds ${ca[1]!.rps.map((x, i) => (x / ca[0]!.rps[i]!).toFixed(2)).join(', ')})`);
+      console.log(`    diagnostic: mailca's web stack serving the page pre-rendered / bare: ${ratio(ca, 2, 0).toFixed(3)}x; mailca / that: ${ratio(ca, 1, 2).toFixed(3)}x`);
+      console.log(`  target /ca >= ${TARGET_CA}x the bare server: ${caRatio >= TARGET_CA ? 'PASS' : 'FAIL'}`);
+    }
+    if (wrong) {
+      console.log(`  wrong PIN`);
+      for (const m of wrong) console.log(`    ${report(m)}`);
+      console.log(`    ratio mailca / bare bytes: ${ratio(wrong, 2, 0).toFixed(4)}x; mailca / bare + scrypt: ${ratio(wrong, 2, 1).toFixed(3)}x (no target)`);
+    }
+    if (lockedM) {
+      console.log(`  locked link`);
+      for (const m of lockedM) console.log(`    ${report(m)}`);
+      console.log(`    ratio mailca / bare: ${ratio(lockedM, 1, 0).toFixed(3)}x (no target)`);
+    }
     const errors = readFileSync(logPath, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
     if (errors.length > 0) console.log(`  mailca error log lines: ${errors.length}\n${errors.slice(0, 5).map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
   } finally {
@@ -517,6 +562,8 @@ if (process.argv.includes('--mailca-child')) {
   });
 } else if (process.argv.includes('--bare-child')) {
   bareChild();
+} else if (process.argv.includes('--stack-child')) {
+  stackChild();
 } else {
   parent().then(
     () => process.exit(0),
