@@ -11,7 +11,7 @@ const REFRESH = 'refresh-token-Qw3';
 
 function fakeEndpoint(answer: (body: URLSearchParams, n: number) => { status: number; json: object }) {
   const requests: { body: URLSearchParams; authorization: string | null }[] = [];
-  const fetchFn = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+  const fetchFn = (async (_url: string | URL | Request, init?: RequestInit) => {
     const body = new URLSearchParams(String(init?.body ?? ''));
     requests.push({ body, authorization: new Headers(init?.headers).get('authorization') });
     await new Promise((r) => setTimeout(r, 5));
