@@ -49,6 +49,8 @@ export interface Config {
   readonly outboundSmtpUrl: string | undefined;
   readonly imapUrl: string | undefined;
   readonly imapPollSeconds: number;
+  /** IMAP_OAUTH_*: sign in to the mailbox with an OAuth 2.0 token (SASL XOAUTH2/OAUTHBEARER) instead of a password. */
+  readonly imapOAuth: MailOAuthConfig | undefined;
   /** How often a worker checks that Redis holds the job schedulers and the work the database says is unfinished (MAILCA_SWEEP_SECONDS, 60). */
   readonly sweepSeconds: number;
   /**
@@ -71,6 +73,20 @@ export interface Config {
   readonly signMail: boolean;
   readonly fromName: string;
   readonly dkim: { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined;
+}
+
+/**
+ * An OAuth 2.0 client for a mail server (issue 14): the client-credentials grant (client
+ * secret and scope) or the refresh-token grant (refresh token, secret optional).
+ */
+export interface MailOAuthConfig {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  /** Secret. */
+  readonly clientSecret: string | undefined;
+  readonly scope: string | undefined;
+  /** Secret. Present: the refresh-token grant. */
+  readonly refreshToken: string | undefined;
 }
 
 const port = (name: string, dflt: number) =>
@@ -183,6 +199,7 @@ export function envToConfig(raw: RawEnv): Config {
   if (dkimSet > 0 && dkimSet < 3) problems.push('DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
   if (Boolean(raw.values.SMTP_TLS_KEY_FILE) !== Boolean(raw.values.SMTP_TLS_CERT_FILE)) problems.push('STARTTLS needs SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE together.');
   problems.push(...senderAuthProblems(env, raw.values));
+  problems.push(...mailOAuthProblems('IMAP', 'IMAP_URL', raw.values));
   if (raw.values.METRICS_HOST && !raw.values.METRICS_PORT) problems.push('METRICS_HOST is set without METRICS_PORT: set METRICS_PORT too (the metrics listener), or remove METRICS_HOST to serve /metrics on the web port.');
   if (problems.length > 0 || !parsed.success) throw configError(problems);
   const v = parsed.data;
@@ -217,6 +234,7 @@ export function envToConfig(raw: RawEnv): Config {
     outboundSmtpUrl: v.OUTBOUND_SMTP_URL,
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
+    imapOAuth: mailOAuthOf('IMAP', raw.values),
     sweepSeconds: v.MAILCA_SWEEP_SECONDS,
     metrics: v.METRICS_PORT === undefined ? null : { host: v.METRICS_HOST, port: v.METRICS_PORT },
     metricsToken: v.MAILCA_METRICS_TOKEN,
@@ -243,6 +261,67 @@ function senderAuthProblems(env: Config['env'], values: RawEnv['values']): strin
   if (rule === 'off') problems.push('MAILCA_SENDER_AUTH cannot be off in production: replies decide approvals. Use aligned (the default) or dmarc.');
   else if (rule === undefined && /^(false|0|no|off)$/i.test(legacy ?? '')) problems.push('MAILCA_REQUIRE_DMARC cannot be off in production: replies decide approvals. Remove it (MAILCA_SENDER_AUTH=aligned is the default) or set MAILCA_SENDER_AUTH=dmarc.');
   return problems;
+}
+
+type OAuthPrefix = 'IMAP';
+const OAUTH_PARTS = ['TOKEN_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'SCOPE', 'REFRESH_TOKEN'] as const;
+
+function oauthValues(prefix: OAuthPrefix, values: RawEnv['values']): Record<(typeof OAUTH_PARTS)[number], string | undefined> {
+  const all = values as Readonly<Record<string, string | undefined>>;
+  const out = {} as Record<(typeof OAUTH_PARTS)[number], string | undefined>;
+  for (const part of OAUTH_PARTS) out[part] = all[`${prefix}_OAUTH_${part}`] || undefined;
+  return out;
+}
+
+/** RFC 6749 3.2: the token endpoint MUST use TLS; plain http only on loopback (a local test server). */
+function isTokenUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    return u.protocol === 'https:' || (u.protocol === 'http:' && (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `<prefix>_OAUTH_*`: missing, contradictory and malformed settings, and the mail URL they
+ * go with (`urlName`), which then names the user and carries no password (a password next
+ * to OAuth would be ambiguous about which is used, so it is a problem).
+ */
+function mailOAuthProblems(prefix: OAuthPrefix, urlName: 'IMAP_URL', values: RawEnv['values']): string[] {
+  const o = oauthValues(prefix, values);
+  const set = OAUTH_PARTS.filter((part) => o[part] !== undefined).map((part) => `${prefix}_OAUTH_${part}`);
+  if (set.length === 0) return [];
+  const problems: string[] = [];
+  if (o.TOKEN_URL === undefined) problems.push(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set without ${prefix}_OAUTH_TOKEN_URL: set the token endpoint URL of the identity provider too, or remove them.`);
+  else if (!isTokenUrl(o.TOKEN_URL)) problems.push(`${prefix}_OAUTH_TOKEN_URL must be an https:// URL (http:// only on 127.0.0.1 or localhost), e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.`);
+  if (o.CLIENT_ID === undefined) problems.push(`${prefix}_OAUTH_CLIENT_ID is required with OAuth: the application (client) id registered with the identity provider.`);
+  if (o.REFRESH_TOKEN !== undefined) {
+    if (o.SCOPE !== undefined) problems.push(`${prefix}_OAUTH_SCOPE and ${prefix}_OAUTH_REFRESH_TOKEN are both set: the scope is for the client-credentials grant, a refresh token keeps the scope it was granted with. Keep one.`);
+  } else {
+    const missing = (['CLIENT_SECRET', 'SCOPE'] as const).filter((part) => o[part] === undefined).map((part) => `${prefix}_OAUTH_${part}`);
+    if (missing.length > 0) problems.push(`OAuth needs ${prefix}_OAUTH_CLIENT_SECRET (or ${prefix}_OAUTH_CLIENT_SECRET_FILE) and ${prefix}_OAUTH_SCOPE for the client-credentials grant, or ${prefix}_OAUTH_REFRESH_TOKEN (or its _FILE) for the refresh-token grant; missing: ${missing.join(', ')}.`);
+  }
+  const mailUrl = values[urlName];
+  if (mailUrl === undefined) problems.push(`${prefix}_OAUTH_* is set without ${urlName}: set ${urlName} to the server and mailbox user (no password), or remove the OAuth settings.`);
+  else {
+    let u: URL | null = null;
+    try {
+      u = new URL(mailUrl);
+    } catch {
+      // its own rule reports a malformed URL
+    }
+    if (u && u.username === '') problems.push(`${urlName} must name the mailbox user when ${prefix}_OAUTH_* is set, e.g. imaps://bot%40example.org@outlook.office365.com/INBOX.`);
+    if (u && u.password !== '') problems.push(`${urlName} carries a password while ${prefix}_OAUTH_* is set: remove the password from ${urlName} (OAuth signs in with a token), or remove the OAuth settings.`);
+  }
+  return problems;
+}
+
+function mailOAuthOf(prefix: OAuthPrefix, values: RawEnv['values']): MailOAuthConfig | undefined {
+  const o = oauthValues(prefix, values);
+  if (o.TOKEN_URL === undefined || o.CLIENT_ID === undefined) return undefined;
+  return { tokenUrl: o.TOKEN_URL, clientId: o.CLIENT_ID, clientSecret: o.CLIENT_SECRET, scope: o.SCOPE, refreshToken: o.REFRESH_TOKEN };
 }
 
 /** MAILCA_ENV wins; else NODE_ENV=production|test; else development. */

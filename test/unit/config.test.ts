@@ -56,6 +56,7 @@ describe('config: defaults and values', () => {
       outboundSmtpUrl: undefined,
       imapUrl: undefined,
       imapPollSeconds: 60,
+      imapOAuth: undefined,
       sweepSeconds: 60,
       metrics: null,
       metricsToken: undefined,
@@ -356,5 +357,43 @@ describe('config: *_FILE secrets', () => {
 
   it('ignores variables it does not know', () => {
     expect(readEnv({ HOME: '/root', MAILCA_SOMETHING: 'x' }).values).toEqual({});
+  });
+});
+
+describe('config: OAuth 2.0 for the IMAP mailbox (issue 14)', () => {
+  const TOKEN_URL = 'https://login.example.test/tenant/oauth2/v2.0/token';
+  const CC = { IMAP_URL: 'imaps://bot%40example.org@imap.example.org/INBOX', IMAP_OAUTH_TOKEN_URL: TOKEN_URL, IMAP_OAUTH_CLIENT_ID: 'app-1', IMAP_OAUTH_CLIENT_SECRET: 'cs-hunter2', IMAP_OAUTH_SCOPE: 'https://outlook.office365.com/.default' };
+
+  it('takes the client-credentials grant, and the refresh-token grant with the token from a file', () => {
+    expect(load(CC).imapOAuth).toEqual({ tokenUrl: TOKEN_URL, clientId: 'app-1', clientSecret: 'cs-hunter2', scope: 'https://outlook.office365.com/.default', refreshToken: undefined });
+    const file = join(dir, 'refresh-token');
+    writeFileSync(file, 'rt-hunter2\n');
+    const rt = load({ IMAP_URL: CC.IMAP_URL, IMAP_OAUTH_TOKEN_URL: 'http://127.0.0.1:8999/token', IMAP_OAUTH_CLIENT_ID: 'app-2', IMAP_OAUTH_REFRESH_TOKEN_FILE: file });
+    expect(rt.imapOAuth).toEqual({ tokenUrl: 'http://127.0.0.1:8999/token', clientId: 'app-2', clientSecret: undefined, scope: undefined, refreshToken: 'rt-hunter2' });
+    expect(load({ IMAP_URL: 'imaps://bot:pw@imap.example.org/INBOX' }).imapOAuth).toBeUndefined();
+  });
+
+  it('lists every missing, contradictory or malformed OAuth setting together with the other problems', () => {
+    const problems = problemsOf({ SMTP_PORT: 'x', IMAP_URL: 'imaps://bot:hunter2@imap.example.org/INBOX', IMAP_OAUTH_TOKEN_URL: 'http://login.example.test/token', IMAP_OAUTH_SCOPE: 's', IMAP_OAUTH_REFRESH_TOKEN: 'rt-hunter2' });
+    expect(problems).toHaveLength(5);
+    expect(problems.some((p) => p.includes('SMTP_PORT'))).toBe(true);
+    expect(problems).toContain('IMAP_OAUTH_TOKEN_URL must be an https:// URL (http:// only on 127.0.0.1 or localhost), e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.');
+    expect(problems.some((p) => p.startsWith('IMAP_OAUTH_CLIENT_ID is required with OAuth'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('IMAP_OAUTH_SCOPE and IMAP_OAUTH_REFRESH_TOKEN are both set'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('IMAP_URL carries a password while IMAP_OAUTH_* is set'))).toBe(true);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('wants a token URL, the secret and scope of the client-credentials grant, and IMAP_URL with a user', () => {
+    expect(problemsOf({ IMAP_OAUTH_CLIENT_ID: 'app-1' })).toEqual([
+      'IMAP_OAUTH_CLIENT_ID is set without IMAP_OAUTH_TOKEN_URL: set the token endpoint URL of the identity provider too, or remove them.',
+      'OAuth needs IMAP_OAUTH_CLIENT_SECRET (or IMAP_OAUTH_CLIENT_SECRET_FILE) and IMAP_OAUTH_SCOPE for the client-credentials grant, or IMAP_OAUTH_REFRESH_TOKEN (or its _FILE) for the refresh-token grant; missing: IMAP_OAUTH_CLIENT_SECRET, IMAP_OAUTH_SCOPE.',
+      'IMAP_OAUTH_* is set without IMAP_URL: set IMAP_URL to the server and mailbox user (no password), or remove the OAuth settings.',
+    ]);
+    expect(problemsOf({ ...CC, IMAP_URL: 'imaps://imap.example.org/INBOX', IMAP_OAUTH_SCOPE: '' })).toEqual([
+      'OAuth needs IMAP_OAUTH_CLIENT_SECRET (or IMAP_OAUTH_CLIENT_SECRET_FILE) and IMAP_OAUTH_SCOPE for the client-credentials grant, or IMAP_OAUTH_REFRESH_TOKEN (or its _FILE) for the refresh-token grant; missing: IMAP_OAUTH_SCOPE.',
+      'IMAP_URL must name the mailbox user when IMAP_OAUTH_* is set, e.g. imaps://bot%40example.org@outlook.office365.com/INBOX.',
+    ]);
+    expect(problemsOf({ ...CC, IMAP_OAUTH_CLIENT_SECRET_FILE: '/dev/null' })[0]).toBe('IMAP_OAUTH_CLIENT_SECRET and IMAP_OAUTH_CLIENT_SECRET_FILE are both set; keep one.');
   });
 });
