@@ -26,13 +26,14 @@ import type { AddressHandler } from './workflow/process-inbound.js';
 import { createHttpServer, healthRoutes, type HttpServer, type Route } from './http/server.js';
 import { createAuthenticator, type DnsResolver } from './inbound/authenticator.js';
 import { createImapPoller, parseImapUrl, type ImapPoller } from './inbound/imap-poller.js';
+import { createOAuthTokenSource } from './inbound/oauth-token-source.js';
 import { createMessageParser } from './inbound/message-parser.js';
 import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './jobs/embedded-redis.js';
 import { createJobs, redisConnection, type Jobs, type RedisTarget } from './jobs/queues.js';
 import { createRedisProbe } from './jobs/redis-probe.js';
 import { spoolWritableProbe } from './store/spool-probe.js';
-import { createReadiness, type Probe } from './workflow/readiness.js';
+import { createReadiness, healthProbe, type Probe } from './workflow/readiness.js';
 import { rederiveJobs } from './workflow/rederive-jobs.js';
 import { createReplyBudget } from './jobs/reply-budget.js';
 import { createRequestLimits } from './jobs/request-limits.js';
@@ -440,11 +441,15 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       cleanups.push(() => listener.stop());
     }
 
+    let imapPoller: ImapPoller | null = null;
     if (roles.includes('imap') && config.imapUrl && receive) {
       const deliver = receive;
-      const mailbox = parseImapUrl(config.imapUrl).mailbox;
+      const oauth = config.imapOAuth;
+      const mailbox = parseImapUrl(config.imapUrl, { oauth: oauth !== undefined }).mailbox;
       const poller: ImapPoller = createImapPoller({
         url: config.imapUrl,
+        // IMAP_OAUTH_*: sign in with a token (XOAUTH2/OAUTHBEARER) instead of a password
+        ...(oauth ? { accessToken: createOAuthTokenSource({ ...oauth, setting: 'IMAP_OAUTH_TOKEN_URL' }) } : {}),
         deliver: async (raw, envelope) => void (await deliver(raw, envelope)),
         state: { load: () => wired.store.mailboxes.load(mailbox), save: (p) => wired.store.mailboxes.save(mailbox, p) },
         log: log.child({ subsystem: 'imap' }),
@@ -453,6 +458,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         drainTimeoutMs: 10_000,
       });
       await poller.start();
+      imapPoller = poller;
       cleanups.push(() => poller.stop());
     }
 
@@ -466,6 +472,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       };
       // a process that answers SMTP 250 must be able to write its spool first
       if (roles.includes('smtp') || roles.includes('imap')) probes.spool = spoolWritableProbe(join(config.dataDir, 'spool'));
+      // a mailbox it cannot sign in to (refused password or token, no token) is named here
+      if (imapPoller) probes.imap = healthProbe(imapPoller);
       const routes: Route[] = healthRoutes(createReadiness(probes, { timeoutMs: READY_TIMEOUT_MS }));
       // /metrics on the web port unless it has its own listener (METRICS_PORT, below)
       if (!config.metrics) routes.push(...metricsRoutes({ service: metricsService, token: config.metricsToken }));

@@ -9,6 +9,13 @@
  * New mail is noticed through IDLE (RFC 2177, imapflow's `exists` event); a periodic poll
  * is the watchdog for a connection that went quiet. imapflow does not reconnect by itself,
  * so a lost connection is reopened here with capped exponential backoff and jitter.
+ *
+ * With an access-token source (issue 14) the poller signs in with OAuth 2.0: imapflow
+ * sends SASL OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2. Each
+ * connection asks the source for a token, so one that expired between sessions is
+ * replaced. A refused token is invalidated and the poller reconnects once at once with a
+ * new one; a refusal that persists is logged with the server's answer (never the token),
+ * shown by `health()` (for /readyz) and retried with the same capped backoff.
  */
 import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
@@ -16,6 +23,7 @@ import { parseAddress, parseAddressList } from '../domain/mail-address.js';
 import { MailcaError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../workflow/ports.js';
+import type { AccessTokenSource } from '../workflow/ports/access-token.js';
 
 /** Where the poller got to (structurally the `MailboxPosition` of workflow/ports.ts). */
 export interface ImapPosition {
@@ -74,6 +82,14 @@ export interface ImapPollerOptions {
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
   readonly clientFactory?: (options: ImapFlowOptions) => ImapClient;
+  /** OAuth 2.0: sign in with a token from here; `url` then names the user and holds no password. */
+  readonly accessToken?: AccessTokenSource;
+}
+
+/** Whether the poller can sign in; a reason (never a secret) when it cannot. */
+export interface ImapPollerHealth {
+  readonly ok: boolean;
+  readonly reason: string | null;
 }
 
 export interface ImapPoller {
@@ -81,6 +97,8 @@ export interface ImapPoller {
   start(): Promise<void>;
   /** Lets a delivery in progress finish (bounded), ends IDLE, logs out, cancels timers. */
   stop(): Promise<void>;
+  /** Not ok after a refused sign-in (password or token) or no token, until a sign-in succeeds. */
+  health(): ImapPollerHealth;
 }
 
 /** The parts of an IMAP URL (RFC 5092 names the scheme; only server, user and mailbox are used). */
@@ -89,22 +107,27 @@ export interface ImapTarget {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  /** Secret. */
+  /** Secret. Empty with OAuth. */
   readonly password: string;
   readonly mailbox: string;
   readonly processed: string;
 }
 
-function badUrl(problem: string): MailcaError {
+function badUrl(problem: string, oauth = false): MailcaError {
   return new MailcaError({
     code: 'IMAP.BAD_URL',
     message: `IMAP_URL is not usable: ${problem}.`,
-    hint: 'Use imap://user:password@host:port/INBOX?processed=Processed (or imaps://…), with "@" in the user name written as %40.',
+    hint: oauth
+      ? 'With IMAP_OAUTH_* use imaps://user@host:port/INBOX?processed=Processed (no password), with "@" in the user name written as %40.'
+      : 'Use imap://user:password@host:port/INBOX?processed=Processed (or imaps://…), with "@" in the user name written as %40.',
   });
 }
 
-/** Reads an IMAP URL; the error never repeats the URL, which holds the password. */
-export function parseImapUrl(url: string): ImapTarget {
+/**
+ * Reads an IMAP URL; the error never repeats the URL, which holds the password. With
+ * `oauth` the URL names the user only: a password there is refused rather than ignored.
+ */
+export function parseImapUrl(url: string, opts: { oauth?: boolean } = {}): ImapTarget {
   let u: URL;
   try {
     u = new URL(url);
@@ -124,7 +147,10 @@ export function parseImapUrl(url: string): ImapTarget {
   };
   const user = decode(u.username);
   const password = decode(u.password);
-  if (user === '' || password === '') throw badUrl('it needs a user name and a password');
+  if (opts.oauth) {
+    if (user === '') throw badUrl('it needs the mailbox user name', true);
+    if (password !== '') throw badUrl('it carries a password, but OAuth signs in with a token: remove the password', true);
+  } else if (user === '' || password === '') throw badUrl('it needs a user name and a password');
   const mailbox = decode(u.pathname.replace(/^\//, '')) || 'INBOX';
   const processed = u.searchParams.get('processed') || 'Processed';
   if (processed === mailbox) throw badUrl('the processed folder must differ from the mailbox');
@@ -242,10 +268,24 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 
 // ---------------------------------------------------------------- the poller
 
+/**
+ * The server's answer to a refused sign-in, e.g. `[AUTHENTICATIONFAILED] Authentication
+ * failed.` (RFC 5530): imapflow keeps the response code and text on the error. The
+ * command (which carried the token or password) is never part of it.
+ */
+export function serverAnswer(err: unknown): string {
+  const e = err as { serverResponseCode?: unknown; response?: unknown; message?: unknown } | null;
+  let text = typeof e?.response === 'string' && e.response !== '' ? e.response : typeof e?.message === 'string' ? e.message : 'refused';
+  text = text.replace(/^\S+ (NO|BAD) /i, ''); // the tagged status line: keep the server's words
+  const code = typeof e?.serverResponseCode === 'string' && !text.startsWith(`[${e.serverResponseCode}]`) ? `[${e.serverResponseCode}] ` : '';
+  return `${code}${text}`.slice(0, 200);
+}
+
 type RoundResult = 'done' | 'more' | 'retry';
 
 export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
-  const target = parseImapUrl(opts.url);
+  const tokens = opts.accessToken;
+  const target = parseImapUrl(opts.url, { oauth: tokens !== undefined });
   const log = opts.log.child({ imap: describeTarget(target) });
   const pollIntervalMs = opts.pollIntervalMs ?? 60_000;
   const minBackoffMs = opts.minBackoffMs ?? 1_000;
@@ -261,7 +301,7 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
     secure: target.secure,
     ...(target.secure ? {} : { doSTARTTLS: opts.doSTARTTLS ?? (isLoopback(target.host) ? undefined : true) }),
     ...(opts.tls ? { tls: opts.tls } : {}),
-    auth: { user: target.user, pass: target.password },
+    auth: { user: target.user, pass: target.password }, // replaced per connection with OAuth
     clientInfo: { name: 'mailca' },
     // imapflow's own debug log carries message contents (order forms hold shared
     // passwords): keep only its warnings, at debug, without payloads.
@@ -285,9 +325,12 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
   let running: Promise<void> | null = null;
   let current: ImapClient | null = null;
   let delivering = false;
+  let health: ImapPollerHealth = { ok: true, reason: null };
+  /** Whether the current connection got past the sign-in (a later failure is no refusal). */
+  let signedIn = false;
 
-  function newClient(): ImapClient {
-    const client = makeClient(clientOptions);
+  function newClient(accessToken: string | undefined): ImapClient {
+    const client = makeClient(accessToken === undefined ? clientOptions : { ...clientOptions, auth: { user: target.user, accessToken } });
     // Always handled: an unhandled 'error' event would end the process. Kept for the
     // client's whole life, since a closed client may still report a late socket error.
     client.on('error', (err) => {
@@ -383,7 +426,9 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
 
   /** One connection, from connect to loss or stop; true when at least one round completed. */
   async function session(client: ImapClient): Promise<boolean> {
-    await client.connect();
+    await client.connect(); // includes the sign-in
+    health = { ok: true, reason: null };
+    signedIn = true;
     if (stopping) return false;
     await ensureFolder(client, target.processed);
     const saved = await opts.state.load();
@@ -415,25 +460,55 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
 
   async function loop(): Promise<void> {
     let attempt = 0;
+    // One immediate reconnect with a new token after a refusal, then backoff until a
+    // sign-in succeeds again: a token endpoint handing out tokens the server refuses
+    // is not asked in a loop.
+    let quickRetryUsed = false;
     while (!stopping) {
-      const client = newClient();
-      current = client;
+      let accessToken: string | undefined;
+      let quickRetry = false;
       let healthy = false;
-      try {
-        healthy = await session(client);
-      } catch (err) {
-        if (stopping) {
-          // expected: stop() closed the connection under a command
-        } else if ((err as { authenticationFailed?: unknown } | null)?.authenticationFailed === true) {
-          log.error({ err }, 'IMAP login refused: check the user name and password in IMAP_URL');
-        } else {
-          log.warn({ err }, 'IMAP session failed');
+      if (tokens) {
+        try {
+          accessToken = await tokens.token();
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          health = { ok: false, reason: `authentication failed: no access token: ${reason}` };
+          log.error({ err }, 'could not get an OAuth access token for IMAP; retrying');
         }
-      } finally {
-        await closeClient(client);
-        current = null;
+      }
+      if (!tokens || accessToken !== undefined) {
+        const client = newClient(accessToken);
+        current = client;
+        signedIn = false;
+        try {
+          healthy = await session(client);
+        } catch (err) {
+          if (stopping) {
+            // expected: stop() closed the connection under a command
+          } else if (!signedIn && (err as { authenticationFailed?: unknown } | null)?.authenticationFailed === true) {
+            const server = serverAnswer(err);
+            health = { ok: false, reason: `authentication failed: ${server}` };
+            if (tokens && accessToken !== undefined) {
+              tokens.invalidate(accessToken);
+              quickRetry = !quickRetryUsed;
+              quickRetryUsed = true;
+              if (quickRetry) log.warn({ server }, 'IMAP refused the access token; reconnecting once with a new one');
+              else log.error({ server }, 'IMAP refused the OAuth access token: check that the app may use this mailbox and the user in IMAP_URL');
+            } else {
+              log.error({ server }, 'IMAP login refused: check the user name and password in IMAP_URL');
+            }
+          } else {
+            log.warn({ err }, 'IMAP session failed');
+          }
+        } finally {
+          await closeClient(client);
+          current = null;
+        }
+        if (signedIn) quickRetryUsed = false;
       }
       if (stopping) break;
+      if (quickRetry) continue;
       attempt = healthy ? 1 : attempt + 1;
       const delayMs = backoffDelay(attempt, minBackoffMs, maxBackoffMs, random);
       log.warn({ attempt, delayMs }, 'IMAP disconnected; reconnecting');
@@ -449,6 +524,8 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
       log.info({ processed: target.processed, pollIntervalMs }, 'IMAP poller starting');
       running = loop().catch((err: unknown) => log.error({ err }, 'IMAP poller stopped unexpectedly'));
     },
+
+    health: () => health,
 
     async stop(): Promise<void> {
       if (!running) return;

@@ -30,6 +30,17 @@ export function shortReason(err: unknown): string {
   return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
 }
 
+/**
+ * A probe for a part that keeps its own health (the IMAP poller: whether it can sign in),
+ * failing with the part's reason.
+ */
+export function healthProbe(part: { health(): { readonly ok: boolean; readonly reason: string | null } }): Probe {
+  return async () => {
+    const h = part.health();
+    if (!h.ok) throw new Error(h.reason ?? 'not ready');
+  };
+}
+
 export function createReadiness(probes: Readonly<Record<string, Probe>>, opts: { timeoutMs: number }): () => Promise<Readiness> {
   const inFlight = new Map<string, Promise<void>>();
 

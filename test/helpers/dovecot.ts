@@ -47,6 +47,8 @@ export interface Dovecot {
   deliver(eml: string | Buffer, mailbox?: string): Promise<void>;
   count(mailbox: string): Promise<number>;
   uidValidity(mailbox: string): Promise<number>;
+  /** Ends the user's sessions (`doveadm kick`), as a server does when a session's token expires. */
+  kick(): Promise<void>;
   /** Stops the server and keeps its mail (for a restart under a client). */
   halt(): Promise<void>;
   /** Starts it again on the same port. */
@@ -117,18 +119,40 @@ async function waitForGreeting(port: number, child: ChildProcess, log: () => str
   throw new Error(`dovecot did not greet on port ${port} within ${timeoutMs} ms:\n${log()}`);
 }
 
-function config(dir: string, port: number): string {
+export interface DovecotOptions {
+  /**
+   * Also accept OAuth 2.0 bearer tokens (Dovecot's oauth2 passdb), checked by POSTing them
+   * to this RFC 7662 introspection URL; `mechanisms` are the SASL ones offered for it
+   * (default `xoauth2`; imapflow prefers OAUTHBEARER when that is offered too).
+   */
+  readonly oauth?: { readonly introspectionUrl: string; readonly mechanisms?: string };
+}
+
+function oauthPassdb(dir: string, opts: DovecotOptions): string {
+  if (!opts.oauth) return '';
+  // A refused login is answered at once (default: after 2 s). Dovecot still delays the
+  // next attempts from the address (anvil's auth penalty, 2 s doubling up to 15 s).
+  return `auth_failure_delay = 0
+passdb {
+  driver = oauth2
+  mechanisms = ${opts.oauth.mechanisms ?? 'xoauth2'}
+  args = ${dir}/oauth2.conf.ext
+}
+`;
+}
+
+function config(dir: string, port: number, opts: DovecotOptions): string {
   return `listen = 127.0.0.1
 protocols = imap
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${opts.oauth ? ` ${opts.oauth.mechanisms ?? 'xoauth2'}` : ''}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = /dev/stderr
 mail_location = maildir:${dir}/mail/%u
 first_valid_uid = ${NOBODY}
-passdb {
+${oauthPassdb(dir, opts)}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/users
 }
@@ -154,7 +178,7 @@ namespace inbox {
 `;
 }
 
-export async function startDovecot(): Promise<Dovecot> {
+export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
   installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'mailca-dovecot-'));
   await chmod(dir, 0o755); // the imap process runs as nobody and must reach mail/
@@ -163,7 +187,12 @@ export async function startDovecot(): Promise<Dovecot> {
   await writeFile(join(dir, 'users'), `${USER}:{PLAIN}${PASSWORD}\n`, { mode: 0o644 });
   const port = await freePort();
   const conf = join(dir, 'dovecot.conf');
-  await writeFile(conf, config(dir, port));
+  await writeFile(conf, config(dir, port, opts));
+  if (opts.oauth) {
+    // Dovecot POSTs token=… and reads {"active": "true", "username": …} back (PEERS.md)
+    const ext = [`introspection_url = ${opts.oauth.introspectionUrl}`, 'introspection_mode = post', 'username_attribute = username', 'active_attribute = active', 'active_value = true', ''];
+    await writeFile(join(dir, 'oauth2.conf.ext'), ext.join('\n'), { mode: 0o644 });
+  }
 
   let output = '';
   let child: ChildProcess | null = null;
@@ -236,6 +265,9 @@ export async function startDovecot(): Promise<Dovecot> {
     },
     count: (mailbox) => status('messages', mailbox),
     uidValidity: (mailbox) => status('uidvalidity', mailbox),
+    async kick() {
+      await doveadm(['kick', USER]);
+    },
     halt,
     async resume() {
       if (child) return;
