@@ -51,6 +51,8 @@ export interface Config {
   readonly imapPollSeconds: number;
   /** IMAP_OAUTH_*: sign in to the mailbox with an OAuth 2.0 token (SASL XOAUTH2/OAUTHBEARER) instead of a password. */
   readonly imapOAuth: MailOAuthConfig | undefined;
+  /** OUTBOUND_SMTP_OAUTH_*: sign in to the relay with an OAuth 2.0 token (SASL XOAUTH2) instead of a password. */
+  readonly outboundSmtpOAuth: MailOAuthConfig | undefined;
   /** How often a worker checks that Redis holds the job schedulers and the work the database says is unfinished (MAILCA_SWEEP_SECONDS, 60). */
   readonly sweepSeconds: number;
   /**
@@ -200,6 +202,7 @@ export function envToConfig(raw: RawEnv): Config {
   if (Boolean(raw.values.SMTP_TLS_KEY_FILE) !== Boolean(raw.values.SMTP_TLS_CERT_FILE)) problems.push('STARTTLS needs SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE together.');
   problems.push(...senderAuthProblems(env, raw.values));
   problems.push(...mailOAuthProblems('IMAP', 'IMAP_URL', raw.values));
+  problems.push(...mailOAuthProblems('OUTBOUND_SMTP', 'OUTBOUND_SMTP_URL', raw.values));
   if (raw.values.METRICS_HOST && !raw.values.METRICS_PORT) problems.push('METRICS_HOST is set without METRICS_PORT: set METRICS_PORT too (the metrics listener), or remove METRICS_HOST to serve /metrics on the web port.');
   if (problems.length > 0 || !parsed.success) throw configError(problems);
   const v = parsed.data;
@@ -235,6 +238,7 @@ export function envToConfig(raw: RawEnv): Config {
     imapUrl: v.IMAP_URL,
     imapPollSeconds: v.IMAP_POLL_SECONDS,
     imapOAuth: mailOAuthOf('IMAP', raw.values),
+    outboundSmtpOAuth: mailOAuthOf('OUTBOUND_SMTP', raw.values),
     sweepSeconds: v.MAILCA_SWEEP_SECONDS,
     metrics: v.METRICS_PORT === undefined ? null : { host: v.METRICS_HOST, port: v.METRICS_PORT },
     metricsToken: v.MAILCA_METRICS_TOKEN,
@@ -263,7 +267,9 @@ function senderAuthProblems(env: Config['env'], values: RawEnv['values']): strin
   return problems;
 }
 
-type OAuthPrefix = 'IMAP';
+type OAuthPrefix = 'IMAP' | 'OUTBOUND_SMTP';
+/** How the mail URL of each prefix names its user, for messages. */
+const OAUTH_URL_EXAMPLE: Record<OAuthPrefix, string> = { IMAP: 'imaps://bot%40example.org@outlook.office365.com/INBOX', OUTBOUND_SMTP: 'smtp://bot%40example.org@smtp.office365.com:587' };
 const OAUTH_PARTS = ['TOKEN_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'SCOPE', 'REFRESH_TOKEN'] as const;
 
 function oauthValues(prefix: OAuthPrefix, values: RawEnv['values']): Record<(typeof OAUTH_PARTS)[number], string | undefined> {
@@ -289,7 +295,7 @@ function isTokenUrl(v: string): boolean {
  * go with (`urlName`), which then names the user and carries no password (a password next
  * to OAuth would be ambiguous about which is used, so it is a problem).
  */
-function mailOAuthProblems(prefix: OAuthPrefix, urlName: 'IMAP_URL', values: RawEnv['values']): string[] {
+function mailOAuthProblems(prefix: OAuthPrefix, urlName: 'IMAP_URL' | 'OUTBOUND_SMTP_URL', values: RawEnv['values']): string[] {
   const o = oauthValues(prefix, values);
   const set = OAUTH_PARTS.filter((part) => o[part] !== undefined).map((part) => `${prefix}_OAUTH_${part}`);
   if (set.length === 0) return [];
@@ -312,7 +318,7 @@ function mailOAuthProblems(prefix: OAuthPrefix, urlName: 'IMAP_URL', values: Raw
     } catch {
       // its own rule reports a malformed URL
     }
-    if (u && u.username === '') problems.push(`${urlName} must name the mailbox user when ${prefix}_OAUTH_* is set, e.g. imaps://bot%40example.org@outlook.office365.com/INBOX.`);
+    if (u && u.username === '') problems.push(`${urlName} must name the mailbox user when ${prefix}_OAUTH_* is set, e.g. ${OAUTH_URL_EXAMPLE[prefix]}.`);
     if (u && u.password !== '') problems.push(`${urlName} carries a password while ${prefix}_OAUTH_* is set: remove the password from ${urlName} (OAuth signs in with a token), or remove the OAuth settings.`);
   }
   return problems;

@@ -57,6 +57,7 @@ describe('config: defaults and values', () => {
       imapUrl: undefined,
       imapPollSeconds: 60,
       imapOAuth: undefined,
+      outboundSmtpOAuth: undefined,
       sweepSeconds: 60,
       metrics: null,
       metricsToken: undefined,
@@ -395,5 +396,37 @@ describe('config: OAuth 2.0 for the IMAP mailbox (issue 14)', () => {
       'IMAP_URL must name the mailbox user when IMAP_OAUTH_* is set, e.g. imaps://bot%40example.org@outlook.office365.com/INBOX.',
     ]);
     expect(problemsOf({ ...CC, IMAP_OAUTH_CLIENT_SECRET_FILE: '/dev/null' })[0]).toBe('IMAP_OAUTH_CLIENT_SECRET and IMAP_OAUTH_CLIENT_SECRET_FILE are both set; keep one.');
+  });
+});
+
+describe('config: OAuth 2.0 for the outbound relay (issue 14)', () => {
+  const TOKEN_URL = 'https://login.example.test/tenant/oauth2/v2.0/token';
+  const CC = { OUTBOUND_SMTP_URL: 'smtp://bot%40example.org@smtp.example.org:587', OUTBOUND_SMTP_OAUTH_TOKEN_URL: TOKEN_URL, OUTBOUND_SMTP_OAUTH_CLIENT_ID: 'app-3', OUTBOUND_SMTP_OAUTH_CLIENT_SECRET: 'cs-hunter3', OUTBOUND_SMTP_OAUTH_SCOPE: 'https://outlook.office365.com/.default' };
+
+  it('takes its own settings, apart from the IMAP ones, with the secret or refresh token from a file', () => {
+    const c = load(CC);
+    expect(c.outboundSmtpOAuth).toEqual({ tokenUrl: TOKEN_URL, clientId: 'app-3', clientSecret: 'cs-hunter3', scope: 'https://outlook.office365.com/.default', refreshToken: undefined });
+    expect(c.imapOAuth).toBeUndefined();
+    const file = join(dir, 'smtp-refresh-token');
+    writeFileSync(file, 'rt-hunter3\n');
+    const rt = load({ OUTBOUND_SMTP_URL: CC.OUTBOUND_SMTP_URL, OUTBOUND_SMTP_OAUTH_TOKEN_URL: 'http://127.0.0.1:8999/token', OUTBOUND_SMTP_OAUTH_CLIENT_ID: 'app-4', OUTBOUND_SMTP_OAUTH_REFRESH_TOKEN_FILE: file });
+    expect(rt.outboundSmtpOAuth).toEqual({ tokenUrl: 'http://127.0.0.1:8999/token', clientId: 'app-4', clientSecret: undefined, scope: undefined, refreshToken: 'rt-hunter3' });
+    expect(load({ OUTBOUND_SMTP_URL: 'smtp://bot:pw@smtp.example.org:587' }).outboundSmtpOAuth).toBeUndefined();
+  });
+
+  it('lists missing, contradictory and malformed settings by their own names, and a password in OUTBOUND_SMTP_URL', () => {
+    const problems = problemsOf({ OUTBOUND_SMTP_URL: 'smtp://bot:hunter3@smtp.example.org:587', OUTBOUND_SMTP_OAUTH_TOKEN_URL: 'http://login.example.test/token', OUTBOUND_SMTP_OAUTH_SCOPE: 's', OUTBOUND_SMTP_OAUTH_REFRESH_TOKEN: 'rt-hunter3' });
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^OUTBOUND_SMTP_OAUTH_TOKEN_URL must be an https:\/\/ URL/);
+    expect(problems.some((p) => p.startsWith('OUTBOUND_SMTP_OAUTH_CLIENT_ID is required with OAuth'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('OUTBOUND_SMTP_OAUTH_SCOPE and OUTBOUND_SMTP_OAUTH_REFRESH_TOKEN are both set'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('OUTBOUND_SMTP_URL carries a password while OUTBOUND_SMTP_OAUTH_* is set'))).toBe(true);
+    expect(problems.join('\n')).not.toContain('hunter3');
+    expect(problemsOf({ ...CC, OUTBOUND_SMTP_URL: 'smtp://smtp.example.org:587' })).toEqual([
+      'OUTBOUND_SMTP_URL must name the mailbox user when OUTBOUND_SMTP_OAUTH_* is set, e.g. smtp://bot%40example.org@smtp.office365.com:587.',
+    ]);
+    expect(problemsOf({ OUTBOUND_SMTP_OAUTH_CLIENT_ID: 'app-3', OUTBOUND_SMTP_OAUTH_CLIENT_SECRET: 'x', OUTBOUND_SMTP_OAUTH_SCOPE: 's', OUTBOUND_SMTP_OAUTH_TOKEN_URL: TOKEN_URL })).toEqual([
+      'OUTBOUND_SMTP_OAUTH_* is set without OUTBOUND_SMTP_URL: set OUTBOUND_SMTP_URL to the server and mailbox user (no password), or remove the OAuth settings.',
+    ]);
   });
 });
