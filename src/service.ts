@@ -249,7 +249,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     // Step 3: outbound mail
     const outboxDir = join(config.dataDir, 'outbox');
-    const transport: MailTransport = config.outboundSmtpUrl ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' })) : createOutboxTransport(outboxDir, wired.clock);
+    // OUTBOUND_SMTP_OAUTH_*: a token source of its own (another app or mailbox than IMAP's may send)
+    const smtpOAuth = config.outboundSmtpOAuth;
+    const transport: MailTransport = config.outboundSmtpUrl
+      ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' }), smtpOAuth ? { accessToken: createOAuthTokenSource({ ...smtpOAuth, setting: 'OUTBOUND_SMTP_OAUTH_TOKEN_URL' }) } : {})
+      : createOutboxTransport(outboxDir, wired.clock);
     cleanups.push(() => transport.close());
     const sign = await botSigner(config, wired, log);
     const mailer = createMailer(mailerDepsFor(config, wired, jobs, sign, log));

@@ -21,6 +21,14 @@ export interface CatcherOptions {
   readonly refuse?: { readonly at: 'rcpt' | 'data'; readonly code: number; readonly message?: string };
   /** Accept only this user and password (AUTH PLAIN/LOGIN); anyone may log in when unset. */
   readonly credentials?: { readonly user: string; readonly pass: string };
+  /**
+   * Sign-in with SASL XOAUTH2 only, required before MAIL FROM: `check` says whether the
+   * bearer token is good for the user. PLAIN and LOGIN are still advertised, so that a
+   * client trying a password would show in `authMethods` (and be refused). A bad token is
+   * answered `535` at once (as Exchange Online does), or with `style: '334'` by the error
+   * challenge first (as Google documents for XOAUTH2).
+   */
+  readonly xoauth2?: { readonly check: (user: string, accessToken: string) => Promise<boolean>; readonly style?: '535' | '334' };
 }
 
 export interface SmtpCatcher {
@@ -31,6 +39,8 @@ export interface SmtpCatcher {
   readonly messages: readonly CaughtMail[];
   /** The logins the server saw, accepted or not: `{ user, pass }`. */
   readonly logins: readonly { readonly user: string; readonly pass: string }[];
+  /** The SASL mechanism of every AUTH the server's onAuth saw, accepted or not. */
+  readonly authMethods: readonly string[];
   /** Resolves with the first message (already caught or yet to come) that matches; rejects after `timeoutMs`. */
   waitFor(predicate?: (m: CaughtMail) => boolean, timeoutMs?: number): Promise<CaughtMail>;
   close(): Promise<void>;
@@ -43,19 +53,41 @@ function smtpError(code: number, message: string): Error {
 export async function startSmtpCatcher(opts: CatcherOptions = {}): Promise<SmtpCatcher> {
   const messages: CaughtMail[] = [];
   const logins: { user: string; pass: string }[] = [];
+  const authMethods: string[] = [];
   const waiters = new Set<{ predicate: (m: CaughtMail) => boolean; resolve: (m: CaughtMail) => void }>();
   const users = new WeakMap<object, string>();
 
   const options: SMTPServerOptions = {
     secure: false,
     disabledCommands: ['STARTTLS'],
-    authOptional: true,
+    authOptional: opts.xoauth2 === undefined,
+    ...(opts.xoauth2 === undefined ? {} : { authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'] }),
     allowInsecureAuth: true,
     disableReverseLookup: true,
     logger: false,
     closeTimeout: 1_000,
     size: 10 * 1024 * 1024,
     onAuth(auth, session, callback) {
+      authMethods.push(auth.method);
+      const xo = opts.xoauth2;
+      if (xo !== undefined) {
+        const user = auth.username ?? '';
+        if (auth.method !== 'XOAUTH2' || auth.accessToken === undefined) {
+          callback(smtpError(535, '5.7.8 Only XOAUTH2 is accepted here'));
+          return;
+        }
+        xo.check(user, auth.accessToken).then(
+          (ok) => {
+            if (ok) {
+              users.set(session, user);
+              callback(null, { user });
+            } else if (xo.style === '334') callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.example.test/' } } as never);
+            else callback(smtpError(535, '5.7.3 Authentication unsuccessful'));
+          },
+          (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+        );
+        return;
+      }
       const user = auth.username ?? '';
       const pass = auth.password ?? '';
       logins.push({ user, pass });
@@ -123,6 +155,7 @@ export async function startSmtpCatcher(opts: CatcherOptions = {}): Promise<SmtpC
     url: `smtp://127.0.0.1:${port}`,
     messages,
     logins,
+    authMethods,
     waitFor(predicate = () => true, timeoutMs = 10_000) {
       const found = messages.find(predicate);
       if (found) return Promise.resolve(found);

@@ -7,9 +7,6 @@
  * clear error, reports not ready, keeps retrying (bounded) and recovers when the secret is
  * valid again. No secret or token ever appears in the logs. Every wait is bounded.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImapPoller, type ImapPoller, type ImapPosition } from '../../src/inbound/imap-poller.js';
@@ -17,6 +14,7 @@ import { createOAuthTokenSource } from '../../src/inbound/oauth-token-source.js'
 import { createRootLogger } from '../../src/log.js';
 import { createReadiness, healthProbe } from '../../src/workflow/readiness.js';
 import { dovecotPresent, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { startAuthorizationServer } from '../helpers/oauth-authorization-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,62 +35,10 @@ const LIFETIME_S = 4;
 const LEEWAY_MS = 30_000;
 
 /** Issues short-lived client-credentials tokens and tells Dovecot whether one is active. */
-async function startAuthServer(user: string) {
-  const secret = `cs-${randomBytes(12).toString('hex')}`;
-  const issued = new Map<string, number>(); // token → expiry (ms)
-  const state = { secretValid: true, tokenRequests: 0, refusedRequests: 0, introspected: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d.slice(0, 10_000)));
-    req.on('end', () => {
-      const form = new URLSearchParams(body);
-      const json = (status: number, obj: object) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(obj));
-      };
-      if (req.method === 'POST' && req.url === '/token') {
-        state.tokenRequests++;
-        if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== SCOPE) return json(400, { error: 'invalid_request' });
-        if (form.get('client_id') !== CLIENT_ID || form.get('client_secret') !== secret || !state.secretValid) {
-          state.refusedRequests++;
-          return json(401, { error: 'invalid_client', error_description: 'The client secret is not valid for this app.' });
-        }
-        const token = `at-${randomBytes(16).toString('hex')}`;
-        issued.set(token, Date.now() + LIFETIME_S * 1000);
-        return json(200, { access_token: token, token_type: 'Bearer', expires_in: LIFETIME_S });
-      }
-      if (req.method === 'POST' && req.url === '/introspect') {
-        state.introspected.push(form.get('token') ?? '');
-        // Leeway past expiry, as resource servers allow for clock skew: Dovecot delays a
-        // login after a refused one (its auth penalty, up to 15 s) before it asks here.
-        const expiry = issued.get(form.get('token') ?? '');
-        return json(200, expiry !== undefined && expiry !== 0 && expiry + LEEWAY_MS > Date.now() ? { active: 'true', username: user } : { active: 'false' });
-      }
-      json(404, { error: 'not_found' });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    secret,
-    state,
-    tokens: () => [...issued.keys()],
-    /** Revokes every token issued so far. */
-    revokeTokens: () => {
-      for (const t of issued.keys()) issued.set(t, 0);
-    },
-    /** Revokes the secret and every token issued so far. */
-    revoke: () => {
-      state.secretValid = false;
-      for (const t of issued.keys()) issued.set(t, 0);
-    },
-    restore: () => void (state.secretValid = true),
-    tokenUrl: `${base}/token`,
-    introspectionUrl: `${base}/introspect`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+const startAuthServer = (user: string) =>
+  // Leeway past expiry, as resource servers allow for clock skew: Dovecot delays a login
+  // after a refused one (its auth penalty, up to 15 s) before it asks the server.
+  startAuthorizationServer({ user, clientId: CLIENT_ID, scope: SCOPE, lifetimeS: LIFETIME_S, leewayMs: LEEWAY_MS });
 
 describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a real Dovecot', () => {
   let as: Awaited<ReturnType<typeof startAuthServer>>;
