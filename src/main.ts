@@ -11,6 +11,10 @@ import { describeError } from './domain/errors.js';
 import { createRootLogger } from './log.js';
 import { wire } from './wiring.js';
 import { listOutbox } from './outbound/index.js';
+import { checkRelay } from './outbound/relay-check.js';
+import { checkImapMailbox } from './inbound/imap-check.js';
+import { createOAuthTokenSource } from './inbound/oauth-token-source.js';
+import type { MailCheckPart } from './cli/check-commands.js';
 import { enrolmentDepsFor, orderDepsFor, registrantDepsFor, startService, type Running } from './service.js';
 import { createSubscriptions } from './workflow/subscriptions.js';
 import { join } from 'node:path';
@@ -51,6 +55,24 @@ async function outboxListing(config: Config) {
   return { dir, entries: await listOutbox(dir) };
 }
 
+/** `mailca check mail`: each configured mail service signed in to once, as the service would. */
+async function checkMail(config: Config, sendTo: string | undefined): Promise<MailCheckPart[]> {
+  const parts: MailCheckPart[] = [];
+  if (config.imapUrl) {
+    const oauth = config.imapOAuth;
+    const accessToken = oauth ? createOAuthTokenSource({ ...oauth, setting: 'IMAP_OAUTH_TOKEN_URL' }) : undefined;
+    parts.push({ name: 'IMAP', ...(await checkImapMailbox({ url: config.imapUrl, ...(accessToken ? { accessToken } : {}) })) });
+  }
+  if (config.outboundSmtpUrl) {
+    const oauth = config.outboundSmtpOAuth;
+    const accessToken = oauth ? createOAuthTokenSource({ ...oauth, setting: 'OUTBOUND_SMTP_OAUTH_TOKEN_URL' }) : undefined;
+    parts.push({ name: 'SMTP', ...(await checkRelay({ url: config.outboundSmtpUrl, from: `help@${config.mailDomain}`, ...(accessToken ? { accessToken } : {}), ...(sendTo === undefined ? {} : { sendTo }) })) });
+  } else if (sendTo !== undefined) {
+    parts.push({ name: 'SMTP', lines: [], failure: `OUTBOUND_SMTP_URL is not set, so no test mail can go to ${sendTo}: mailca writes outbound mail to the outbox folder (mailca outbox).` });
+  }
+  return parts;
+}
+
 /** The audit commands over an audit store; `close` closes what was opened for them. */
 function auditOps(store: AuditStore, close: () => Promise<void>) {
   return {
@@ -72,6 +94,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
     outbox: () => outboxListing(config),
+    checkMail: (o) => checkMail(config, o.sendTo),
   };
 }
 
@@ -92,6 +115,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   return runCli(argv, {
     io,
+    checkMail: (o) => checkMail(envToConfig(readEnv()), o.sendTo),
     async openOperator() {
       const config = envToConfig(readEnv());
       const log = rootLogger(config, 'command');

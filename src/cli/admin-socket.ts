@@ -18,7 +18,8 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 /** Options whose value is a path: made absolute against the caller's directory. */
 const PATH_OPTIONS = new Set(['--csr', '--out', '--p12-password-file']);
 /** Commands that never go through the socket. */
-const LOCAL_COMMANDS = new Set(['start', 'outbox', 'help', '--help', '-h', '--version', '-V']);
+// `check` talks to the mail services, not to the database: it needs no running service.
+const LOCAL_COMMANDS = new Set(['start', 'outbox', 'check', 'help', '--help', '-h', '--version', '-V']);
 
 export function forwardable(argv: readonly string[]): boolean {
   return argv.length > 0 && !LOCAL_COMMANDS.has(argv[0]!);

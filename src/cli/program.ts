@@ -5,8 +5,9 @@ import { registerJourneyCommands, type JourneyCliDeps } from './journey-commands
 import { registerOrgCommands, type OrgCliDeps } from './org-commands.js';
 import { registerAuditCommands, type AuditCliDeps } from './audit-commands.js';
 import { registerServiceCommands, type ServiceCliDeps } from './service-commands.js';
+import { registerCheckCommands, type CheckCliDeps } from './check-commands.js';
 
-export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps & AuditCliDeps;
+export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps & AuditCliDeps & CheckCliDeps;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('mailca')
@@ -19,6 +20,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerJourneyCommands(program, deps);
   registerOrgCommands(program, deps);
   registerAuditCommands(program, deps);
+  registerCheckCommands(program, deps);
   return program;
 }
 
