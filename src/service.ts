@@ -65,6 +65,7 @@ import { metricsRoutes } from './http/metrics-route.js';
 import { createMetricsService, type MetricsService } from './workflow/metrics.js';
 import { withCountedAttempts } from './workflow/metrics-attempts.js';
 import { withCaMetrics } from './workflow/metrics-ca.js';
+import { imapSignInMetrics, smtpSignInMetrics } from './workflow/metrics-sign-in.js';
 import type { IntakeOutcome } from './workflow/ports/metrics.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
@@ -252,7 +253,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     // OUTBOUND_SMTP_OAUTH_*: a token source of its own (another app or mailbox than IMAP's may send)
     const smtpOAuth = config.outboundSmtpOAuth;
     const transport: MailTransport = config.outboundSmtpUrl
-      ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' }), smtpOAuth ? { accessToken: createOAuthTokenSource({ ...smtpOAuth, setting: 'OUTBOUND_SMTP_OAUTH_TOKEN_URL' }) } : {})
+      ? createSmtpTransport(config.outboundSmtpUrl, log.child({ subsystem: 'smtp-out' }), {
+          ...(smtpOAuth ? { accessToken: createOAuthTokenSource({ ...smtpOAuth, setting: 'OUTBOUND_SMTP_OAUTH_TOKEN_URL' }) } : {}),
+          ...smtpSignInMetrics(metrics, smtpOAuth ? 'oauth' : 'password'),
+        })
       : createOutboxTransport(outboxDir, wired.clock);
     cleanups.push(() => transport.close());
     const sign = await botSigner(config, wired, log);
@@ -454,6 +458,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         url: config.imapUrl,
         // IMAP_OAUTH_*: sign in with a token (XOAUTH2/OAUTHBEARER) instead of a password
         ...(oauth ? { accessToken: createOAuthTokenSource({ ...oauth, setting: 'IMAP_OAUTH_TOKEN_URL' }) } : {}),
+        ...imapSignInMetrics(metrics, oauth ? 'oauth' : 'password'),
         deliver: async (raw, envelope) => void (await deliver(raw, envelope)),
         state: { load: () => wired.store.mailboxes.load(mailbox), save: (p) => wired.store.mailboxes.save(mailbox, p) },
         log: log.child({ subsystem: 'imap' }),

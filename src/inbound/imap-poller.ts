@@ -84,6 +84,10 @@ export interface ImapPollerOptions {
   readonly clientFactory?: (options: ImapFlowOptions) => ImapClient;
   /** OAuth 2.0: sign in with a token from here; `url` then names the user and holds no password. */
   readonly accessToken?: AccessTokenSource;
+  /** Each failed sign-in: refused by the server, or no access token to sign in with (for the metrics). */
+  readonly onSignInFailed?: () => void;
+  /** Each sign-in that succeeded (for the metrics). */
+  readonly onSignedIn?: () => void;
 }
 
 /** Whether the poller can sign in; a reason (never a secret) when it cannot. */
@@ -294,6 +298,8 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
   const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
   const random = opts.random ?? Math.random;
   const makeClient = opts.clientFactory ?? ((o: ImapFlowOptions): ImapClient => new ImapFlow(o));
+  const onSignInFailed = opts.onSignInFailed ?? ((): void => undefined);
+  const onSignedIn = opts.onSignedIn ?? ((): void => undefined);
 
   const clientOptions: ImapFlowOptions = {
     host: target.host,
@@ -429,6 +435,7 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
     await client.connect(); // includes the sign-in
     health = { ok: true, reason: null };
     signedIn = true;
+    onSignedIn();
     if (stopping) return false;
     await ensureFolder(client, target.processed);
     const saved = await opts.state.load();
@@ -474,6 +481,7 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
         } catch (err) {
           const reason = err instanceof Error ? err.message : String(err);
           health = { ok: false, reason: `authentication failed: no access token: ${reason}` };
+          onSignInFailed();
           log.error({ err }, 'could not get an OAuth access token for IMAP; retrying');
         }
       }
@@ -489,6 +497,7 @@ export function createImapPoller(opts: ImapPollerOptions): ImapPoller {
           } else if (!signedIn && (err as { authenticationFailed?: unknown } | null)?.authenticationFailed === true) {
             const server = serverAnswer(err);
             health = { ok: false, reason: `authentication failed: ${server}` };
+            onSignInFailed();
             if (tokens && accessToken !== undefined) {
               tokens.invalidate(accessToken);
               quickRetry = !quickRetryUsed;

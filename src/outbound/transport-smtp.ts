@@ -25,6 +25,8 @@ export interface SmtpTransportOptions {
   readonly socketTimeoutMs?: number;
   /** OUTBOUND_SMTP_OAUTH_*: sign in with XOAUTH2 and tokens from here; the URL then names the user only. */
   readonly accessToken?: AccessTokenSource;
+  /** Each failed sign-in to the relay: refused (535 and other AUTH errors), or no OAuth token (for the metrics). */
+  readonly onSignInFailed?: () => void;
 }
 
 export interface SmtpRelay {
@@ -125,7 +127,13 @@ export function createSmtpTransport(url: string, log: Logger, opts: SmtpTranspor
   });
   log.info({ relay: redactSmtpUrl(url), host: relay.host, port: relay.port, secure: relay.secure, user: relay.auth?.user ?? null, auth: source !== undefined ? 'XOAUTH2' : relay.auth !== undefined ? 'password' : 'none' }, 'outbound mail goes to an SMTP relay');
 
-  const sendOnce = (msg: { envelopeFrom: string; to: string; raw: Buffer }) => transporter.sendMail({ envelope: { from: msg.envelopeFrom, to: [msg.to] }, raw: msg.raw });
+  const onSignInFailed = opts.onSignInFailed ?? ((): void => undefined);
+  // nodemailer marks a failed sign-in EAUTH (a refused AUTH, or provisionCallback's error)
+  const sendOnce = (msg: { envelopeFrom: string; to: string; raw: Buffer }) =>
+    transporter.sendMail({ envelope: { from: msg.envelopeFrom, to: [msg.to] }, raw: msg.raw }).catch((err: unknown) => {
+      if ((err as { code?: unknown } | null)?.code === 'EAUTH') onSignInFailed();
+      throw err;
+    });
 
   return {
     kind: 'smtp',

@@ -10,7 +10,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from './ports.js';
-import type { IntakeOutcome, Metrics, MetricsGaugeSource, SendOutcome } from './ports/metrics.js';
+import type { IntakeOutcome, Metrics, MetricsGaugeSource, SendOutcome, SignInMethod, SignInService } from './ports/metrics.js';
 import { createCachedReader } from './metrics-cache.js';
 
 export const METRICS_CACHE_MS = 10_000;
@@ -64,6 +64,12 @@ export function createMetricsService(deps: MetricsDeps): MetricsService {
   const revoked = counter('mailca_certificates_revoked_total', 'Certificates revoked, by RFC 5280 reason.', ['reason']);
   const attempts = counter('mailca_secret_attempts_total', 'Attempts at a limited secret (pickup PIN, registrant password or challenge answer, recovery PIN), by guard and outcome (right, wrong, refused: locked or all attempts in use).', ['guard', 'outcome']);
   const locks = counter('mailca_secret_locks_total', 'Links locked by the last wrong attempt, by guard.', ['guard']);
+  const signInFailures = counter('mailca_mail_sign_in_failures_total', 'Failed sign-ins to a mail server, by service (imap: the polled mailbox, smtp: the outbound relay) and method (password, oauth): refused by the server, or no OAuth token could be had.', ['service', 'method']);
+  // registered at the first report: an unlabelled gauge would otherwise read 0 ("not
+  // signed in") in every process without an IMAP poller
+  let imapSignedIn: Gauge | null = null;
+  // present at 0 from the start, so that increase() sees the first failure
+  for (const s of ['imap', 'smtp'] satisfies SignInService[]) for (const m of ['password', 'oauth'] satisfies SignInMethod[]) signInFailures.labels(s, m).inc(0);
   for (const o of ['processed', 'dropped', 'duplicate', 'failed'] satisfies IntakeOutcome[]) intake.labels(o).inc(0);
   for (const o of ['sent', 'retried', 'failed', 'bounced'] satisfies SendOutcome[]) sent.labels(o).inc(0);
 
@@ -141,6 +147,11 @@ export function createMetricsService(deps: MetricsDeps): MetricsService {
     secretAttempt: (e) => {
       attempts.labels(e.guard, e.outcome).inc();
       if (e.locked) locks.labels(e.guard).inc();
+    },
+    mailSignInFailed: (e) => signInFailures.labels(e.service, e.method).inc(),
+    imapSignedIn: (e) => {
+      imapSignedIn ??= gauge('mailca_imap_signed_in', "Whether the IMAP poller's last sign-in succeeded (1) or failed (0); absent until its first attempt, and in processes without an IMAP poller.");
+      imapSignedIn.set(e.signedIn ? 1 : 0);
     },
   };
 

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImapPoller, type ImapPoller, type ImapPosition } from '../../src/inbound/imap-poller.js';
 import { createOAuthTokenSource } from '../../src/inbound/oauth-token-source.js';
 import { createRootLogger } from '../../src/log.js';
+import { createMetricsService } from '../../src/workflow/metrics.js';
+import { imapSignInMetrics } from '../../src/workflow/metrics-sign-in.js';
 import { createReadiness, healthProbe } from '../../src/workflow/readiness.js';
 import { dovecotPresent, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { startAuthorizationServer } from '../helpers/oauth-authorization-server.js';
@@ -27,6 +29,11 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, 
 }
 
 const eml = (n: number) => `From: Sender ${n} <s${n}@src.test>\r\nTo: help@example.test\r\nSubject: m${n}\r\nMessage-ID: <oauth${n}@src.test>\r\nDate: Sun, 06 Dec 2026 06:00:00 +0000\r\n\r\nbody ${n}\r\n`;
+/** One series of the metrics' exposition text, or undefined. */
+const series = (text: string, name: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+};
 const messageId = (raw: Buffer) => /^Message-ID: (.*)$/im.exec(raw.toString('utf8'))?.[1]?.trim() ?? '?';
 
 const CLIENT_ID = 'mailca-imap-app';
@@ -69,9 +76,16 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     });
     const logs = () => logLines.map((l) => JSON.parse(l) as { msg?: string; server?: string; err?: { message?: string } });
     const tokens = createOAuthTokenSource({ tokenUrl: as.tokenUrl, clientId: CLIENT_ID, clientSecret: as.secret, scope: SCOPE, setting: 'IMAP_OAUTH_TOKEN_URL' });
+    // issue 14: the failed sign-ins in the metrics, wired as service.ts does
+    const metrics = createMetricsService({ clock: { now: () => new Date() } });
+    const scrape = async () => {
+      const text = (await metrics.render()).text;
+      return { failures: series(text, 'mailca_mail_sign_in_failures_total{service="imap",method="oauth"}'), signedIn: series(text, 'mailca_imap_signed_in') };
+    };
     poller = createImapPoller({
       url: `imap://${encodeURIComponent(dv.user)}@127.0.0.1:${dv.port}/INBOX`,
       accessToken: tokens,
+      ...imapSignInMetrics(metrics.metrics, 'oauth'),
       deliver: async (raw) => void got.push(messageId(raw)),
       state: { load: async () => position, save: async (p) => void saves.push((position = p)) },
       log: createRootLogger('debug', sink),
@@ -91,6 +105,7 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     expect(as.state.tokenRequests).toBe(1);
     expect(dv.log()).toMatch(/imap-login: Info: Login: user=<bot@example\.test>, method=XOAUTH2/);
     expect(await readiness()).toEqual({ ok: true, checks: { imap: true }, reasons: {} });
+    expect(await scrape()).toEqual({ failures: 0, signedIn: 1 });
 
     // 2. The token expires between sessions: the server ends the session, the poller
     //    reconnects with a new token and loses nothing.
@@ -110,6 +125,7 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     expect(as.state.tokenRequests).toBe(3);
     expect(logs().filter((l) => l.msg === 'IMAP refused the access token; reconnecting once with a new one').map((l) => l.server)).toEqual(['[AUTHENTICATIONFAILED] Authentication failed.']);
     expect(await readiness()).toMatchObject({ ok: true });
+    expect(await scrape()).toEqual({ failures: 1, signedIn: 1 }); // the refusal counted, signed in again
 
     // 4. The secret is revoked (and the tokens with it): a clear error, not ready, retried with backoff.
     as.revoke();
@@ -127,6 +143,10 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     expect(during).toBeGreaterThanOrEqual(1); // keeps retrying …
     expect(during).toBeLessThanOrEqual(8); // … with backoff (200 ms doubling, capped at 1 s)
     expect(got).toHaveLength(4);
+    // each failed sign-in (refused token, or no token from the revoked secret) counted
+    const revoked = await scrape();
+    expect(revoked.failures).toBeGreaterThanOrEqual(1 + 3);
+    expect(revoked.signedIn).toBe(0);
 
     // 5. The secret is valid again: a new token, signed in, the waiting mail taken, ready.
     as.restore();
@@ -135,6 +155,7 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     expect(got).toEqual([1, 2, 3, 4, 5].map((n) => `<oauth${n}@src.test>`));
     expect(saves.map((s) => s.lastUid)).toEqual([1, 2, 3, 4, 5]);
     expect(await dv.count('Processed')).toBe(5);
+    expect((await scrape()).signedIn).toBe(1);
 
     await poller.stop();
     poller = null;

@@ -20,6 +20,8 @@ import { createSmtpTransport } from '../../src/outbound/transport-smtp.js';
 import { createMailTemplates } from '../../src/templates/index.js';
 import type { KeyVault, MailTransport, OutboundMessage, OutboundStore } from '../../src/workflow/ports.js';
 import type { AccessTokenSource } from '../../src/workflow/ports/access-token.js';
+import { createMetricsService } from '../../src/workflow/metrics.js';
+import { smtpSignInMetrics } from '../../src/workflow/metrics-sign-in.js';
 import { createSender } from '../../src/workflow/send-mail.js';
 import { startAuthorizationServer, type AuthorizationServer } from '../helpers/oauth-authorization-server.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp-catcher.js';
@@ -80,10 +82,18 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
   let tokens: AccessTokenSource;
   const out = memoryOutbound();
   const vault = { seal: (b: Buffer) => b, open: (b: Buffer) => b } as KeyVault;
+  // issue 14: the relay's refusals in the metrics, wired as service.ts does
+  const metrics = createMetricsService({ clock: { now: () => new Date() } });
+  /** mailca_mail_sign_in_failures_total{service="smtp",method="oauth"} as a scrape shows it. */
+  const signInFailures = async (): Promise<number> => {
+    const name = 'mailca_mail_sign_in_failures_total{service="smtp",method="oauth"} ';
+    const line = (await metrics.render()).text.split('\n').find((l) => l.startsWith(name));
+    return Number(line?.slice(name.length));
+  };
 
   /** A new transport (a new pool: its first connection signs in) over the one token source, as service.ts wires it. */
   function sender() {
-    const transport = createSmtpTransport(`smtp://${encodeURIComponent(USER)}@127.0.0.1:${relay.port}`, log.child({ subsystem: 'smtp-out' }), { accessToken: tokens });
+    const transport = createSmtpTransport(`smtp://${encodeURIComponent(USER)}@127.0.0.1:${relay.port}`, log.child({ subsystem: 'smtp-out' }), { accessToken: tokens, ...smtpSignInMetrics(metrics.metrics, 'oauth') });
     transports.push(transport);
     return createSender({ store: out.store, vault, transport, clock: { now: () => new Date() }, log });
   }
@@ -125,12 +135,13 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
     expect(as.state.tokenRequests).toBe(1);
     expect(relay.authMethods).toEqual(['XOAUTH2']);
     expect(relay.logins).toEqual([]);
+    expect(await signInFailures()).toBe(0);
   });
 
   it('replaces a token the relay refuses with 535 once, and the mail goes out exactly once', async () => {
     // The token source still holds the token as fresh (it lives 300 s), but it was revoked.
     as.revokeTokens();
-    const before = { tokens: as.state.tokenRequests, auths: relay.authMethods.length };
+    const before = { tokens: as.state.tokenRequests, auths: relay.authMethods.length, failures: await signInFailures() };
     const id = await out.add('in_oauth_2:help', 'ann@example.net');
     await expect(sender().send(id, { final: false })).resolves.toBe('sent');
     expect(delivered(id)).toHaveLength(1);
@@ -138,6 +149,7 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
     expect(relay.authMethods.slice(before.auths)).toEqual(['XOAUTH2', 'XOAUTH2']);
     expect(out.records.get(id)).toMatchObject({ state: 'sent', attempts: 0 });
     expect(logLines.some((l) => l.includes('relay refused the OAuth token; trying once more with a new one'))).toBe(true);
+    expect((await signInFailures()) - before.failures).toBe(1); // the one 535
   });
 
   it('a relay answering a refused token with the 334 error challenge gets a new token on the same connection', async () => {
@@ -161,7 +173,7 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
   it('a relay that keeps refusing fails the send transiently, with its answer as the reason', async () => {
     relayRefuses = true;
     try {
-      const before = { tokens: as.state.tokenRequests, auths: relay.authMethods.length };
+      const before = { tokens: as.state.tokenRequests, auths: relay.authMethods.length, failures: await signInFailures() };
       const id = await out.add('in_oauth_3:help', 'bob@example.net');
       const err = await sender()
         .send(id, { final: false })
@@ -179,6 +191,7 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
       expect(as.state.tokenRequests - before.tokens).toBe(1);
       expect(relay.authMethods.slice(before.auths)).toEqual(['XOAUTH2', 'XOAUTH2']);
       expect(delivered(id)).toHaveLength(0);
+      expect((await signInFailures()) - before.failures).toBe(2); // both refusals of this send
     } finally {
       relayRefuses = false;
     }
@@ -187,10 +200,13 @@ describe('outbound relay with OAuth 2.0 (XOAUTH2)', () => {
   it('a revoked client secret fails the send transiently, naming the token endpoint error', async () => {
     as.revoke();
     try {
+      const failures = await signInFailures();
       const id = await out.add('in_oauth_4:help', 'cy@example.net');
       await expect(sender().send(id, { final: false })).rejects.toMatchObject({ code: 'OUTBOUND.UNAVAILABLE', permanent: false });
       expect(out.records.get(id)?.lastError).toMatch(/^No OAuth sign-in to the mail relay: The token endpoint http:\/\/127\.0\.0\.1:\d+\/token refused the request: invalid_client \(The client secret is not valid for this app\.\), HTTP 401\.$/);
       expect(delivered(id)).toHaveLength(0);
+      // the held token, revoked with the secret, refused (535); then no new token to sign in with
+      expect((await signInFailures()) - failures).toBe(2);
       // valid again: the waiting mail goes out on the job's next try
       as.restore();
       await expect(sender().send(id, { final: false })).resolves.toBe('sent');

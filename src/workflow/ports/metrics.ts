@@ -14,6 +14,11 @@ export type SendOutcome = 'sent' | 'retried' | 'failed' | 'bounced';
 /** A limited secret's attempt (src/workflow/attempt-guard.ts): right, wrong, refused before any check. */
 export type AttemptOutcome = 'right' | 'wrong' | 'refused';
 
+/** A mail server mailca signs in to (issue 14): the IMAP mailbox it polls, the outbound relay. */
+export type SignInService = 'imap' | 'smtp';
+/** How it signs in: the password in IMAP_URL / OUTBOUND_SMTP_URL, or an OAuth 2.0 token. */
+export type SignInMethod = 'password' | 'oauth';
+
 export interface Metrics {
   /** A message taken in (spooled) for one route (enrol, smime, help, reply), from SMTP or IMAP. */
   mailReceived(e: { readonly source: 'smtp' | 'imap'; readonly route: string }): void;
@@ -26,6 +31,10 @@ export interface Metrics {
   certificateRevoked(e: { readonly reason: string }): void;
   /** `guard`: which secret (pickup, registrant, recovery); `locked` for the attempt that locked the link. */
   secretAttempt(e: { readonly guard: string; readonly outcome: AttemptOutcome; readonly locked?: boolean }): void;
+  /** A sign-in to a mail server failed: refused by the server, or no OAuth token to sign in with. */
+  mailSignInFailed(e: { readonly service: SignInService; readonly method: SignInMethod }): void;
+  /** Whether the IMAP poller's last sign-in succeeded. */
+  imapSignedIn(e: { readonly signedIn: boolean }): void;
 }
 
 /** The database's side of the gauges, all read by one call (src/store/metrics-gauges.ts). */
