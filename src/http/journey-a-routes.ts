@@ -36,12 +36,12 @@ export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; cs
   // The CA page depends on the two CA certificates alone: it is built once per pair
   // (parsing both certificates and rendering cost ~4x what serving it does) and again
   // only when they change.
-  let built: { root: Buffer; issuing: Buffer; html: string } | null = null;
-  const caPage = (root: Buffer, issuing: Buffer): string => {
+  let built: { root: Buffer; issuing: Buffer; html: Buffer } | null = null;
+  const caPage = (root: Buffer, issuing: Buffer): Buffer => {
     if (built === null || !built.root.equals(root) || !built.issuing.equals(issuing)) {
       const [r, i] = [deps.ca.describe(root), deps.ca.describe(issuing)];
       const html = renderCaPage({ publicUrl: '', root: { subject: r.subject, sha256: r.sha256, notAfter: r.notAfter }, issuing: { subject: i.subject, sha256: i.sha256, notAfter: i.notAfter } });
-      built = { root, issuing, html };
+      built = { root, issuing, html: Buffer.from(html) };
     }
     return built.html;
   };
