@@ -153,7 +153,10 @@ describe.runIf(dovecotPresent())('IMAP poller with OAuth 2.0 (XOAUTH2) against a
     await until(() => got.length === 5, 25_000, 'the message after recovery');
     await until(async () => (await readiness()).ok, 5_000, 'ready again');
     expect(got).toEqual([1, 2, 3, 4, 5].map((n) => `<oauth${n}@src.test>`));
+    // the poller records its position and moves the message after handing it on
+    await until(() => saves.length === 5, 10_000, 'the position after the fifth message');
     expect(saves.map((s) => s.lastUid)).toEqual([1, 2, 3, 4, 5]);
+    await until(async () => (await dv.count('Processed')) === 5, 10_000, 'the fifth message moved');
     expect(await dv.count('Processed')).toBe(5);
     expect((await scrape()).signedIn).toBe(1);
 
