@@ -28,16 +28,15 @@
  * Every answer is checked (status and no errors), else the bench fails (exit 1). It ends
  * with PASS/FAIL for the target and exits 0 either way: it is a report.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, scrypt } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { envToConfig } from '../src/config/config.js';
 import { base32Lower } from '../src/domain/base32.js';
 import { pickupTokenHash } from '../src/domain/pickup-credentials.js';
@@ -45,6 +44,7 @@ import { csrfCheck, sendPage } from '../src/http/respond.js';
 import { createHttpServer as createWebServer } from '../src/http/server.js';
 import { createRootLogger } from '../src/log.js';
 import { startService } from '../src/service.js';
+import { freePort, startRedis } from './local-peers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -109,42 +109,13 @@ const cannon = (opts: AutocannonOptions): Promise<AutocannonResult> =>
 
 // ---------------------------------------------------------------- helpers
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function startRedis(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    const ok = await c.connect().then(
-      () => c.ping().then((p) => p === 'PONG'),
-      () => false,
-    );
-    c.disconnect();
-    if (ok) return { url, child };
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error('redis-server did not start (is it installed? scripts/install-peers.sh installs it)');
-}
 
 /** What a server answered: status, the headers a server chooses (not Date/Connection/Keep-Alive, which node:http adds itself), body. */
 interface Answer {
@@ -376,7 +347,7 @@ async function parent(): Promise<void> {
   try {
     console.log(`web role: autocannon, ${CONNECTIONS} connections, ${SECONDS} s a round, ${ROUNDS} rounds a side after a warm-up; loopback only`);
     console.log(`machine: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${os.cpus().length} logical CPUs), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    redis = await startRedis(dir);
+    redis = await startRedis(dir, ['--appendonly', 'no']);
     const wrongRounds = ROUNDS + 1; // the warm-up uses links too
     const links = wrongRounds * LINKS_PER_ROUND + LOCKED_LINKS;
     const logFd = openSync(logPath, 'a');

@@ -19,13 +19,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { freePort, sleep, startRedis } from './local-peers.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const argAfter = (flag: string): string | undefined => {
@@ -40,37 +40,8 @@ const ROUND_TIMEOUT_MS = 600_000;
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROOT = process.cwd();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function startRedis(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    const ok = await c.connect().then(
-      () => c.ping().then((p) => p === 'PONG'),
-      () => false,
-    );
-    c.disconnect();
-    if (ok) return { url, child };
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error('redis-server did not start (is it installed?)');
-}
 
 /** The reply catcher: counts replies per recipient. */
 async function startCatcher(): Promise<{ url: string; replies: Map<string, number>; total: () => number; lastAt: () => number; close: () => Promise<void> }> {
@@ -188,7 +159,7 @@ async function main(): Promise<void> {
   let redis: { url: string; child: ChildProcess } | null = null;
   let catcher: Awaited<ReturnType<typeof startCatcher>> | null = null;
   try {
-    redis = await startRedis(dir);
+    redis = await startRedis(dir, ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction']);
     catcher = await startCatcher();
     const smtpPort = await freePort();
     const common: NodeJS.ProcessEnv = {

@@ -9,7 +9,8 @@ import { PEOPLE } from './journey-a-harness.js';
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A message with one attachment, as a mail client sends it. */
-export function withAttachment(o: { from: string; to: string; subject: string; body: string; file: Buffer; filename: string; inReplyTo?: string; messageId?: string }): string {
+/** A plain-text mail with one attachment (a workbook unless `contentType` says otherwise), as a mail client sends it. */
+export function withAttachment(o: { from: string; to: string; subject: string; body: string; file: Buffer; filename: string; inReplyTo?: string; messageId?: string; contentType?: string }): string {
   const b = `b-${Math.random().toString(36).slice(2)}`;
   return [
     `From: ${o.from}`,
@@ -26,7 +27,7 @@ export function withAttachment(o: { from: string; to: string; subject: string; b
     '',
     o.body,
     `--${b}`,
-    `Content-Type: ${XLSX}; name="${o.filename}"`,
+    `Content-Type: ${o.contentType ?? XLSX}; name="${o.filename}"`,
     `Content-Disposition: attachment; filename="${o.filename}"`,
     'Content-Transfer-Encoding: base64',
     '',

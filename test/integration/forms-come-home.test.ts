@@ -26,33 +26,6 @@ function replyAddressOf(m: CaughtMail): string {
   return m.parsed.replyTo?.value[0]?.address ?? m.parsed.from!.value[0]!.address!;
 }
 
-/** A plain-text mail with one attachment of any type, as a mail client sends it. */
-function withFile(o: { from: string; to: string; subject: string; body: string; file: Buffer; filename: string; contentType: string }): string {
-  const b = `b-${Math.random().toString(36).slice(2)}`;
-  return [
-    `From: ${o.from}`,
-    `To: ${o.to}`,
-    `Subject: ${o.subject}`,
-    `Message-ID: <${Math.random().toString(36).slice(2)}@${PEOPLE}>`,
-    `Date: ${new Date().toUTCString()}`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/mixed; boundary="${b}"`,
-    '',
-    `--${b}`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    o.body,
-    `--${b}`,
-    `Content-Type: ${o.contentType}; name="${o.filename}"`,
-    `Content-Disposition: attachment; filename="${o.filename}"`,
-    'Content-Transfer-Encoding: base64',
-    '',
-    o.file.toString('base64').replace(/(.{76})/g, '$1\r\n'),
-    `--${b}--`,
-    '',
-  ].join('\r\n');
-}
-
 describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('forms come home, forwarded decisions on $name', (backend) => {
   let h: JourneyHarness;
 
@@ -127,7 +100,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('forms 
   it('help@ with another attachment says what the bot reads and where to send it', async () => {
     const pdf = Buffer.from('%PDF-1.4\n% not really a certificate request\n');
     const got = await mailsAfter(STRANGER, () =>
-      h.sendRaw(withFile({ from: STRANGER, to: `help@${DOMAIN}`, subject: 'Please look at this', body: 'See attached.', file: pdf, filename: 'letter.pdf', contentType: 'application/pdf' }), { from: STRANGER, to: `help@${DOMAIN}` }),
+      h.sendRaw(withAttachment({ from: STRANGER, to: `help@${DOMAIN}`, subject: 'Please look at this', body: 'See attached.', file: pdf, filename: 'letter.pdf', contentType: 'application/pdf' }), { from: STRANGER, to: `help@${DOMAIN}` }),
     );
     expect(got).toHaveLength(1);
     const text = got[0]!.parsed.text!;
