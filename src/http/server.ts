@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import formbody from '@fastify/formbody';
-import { fastify, LogController, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
+import { fastify, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readiness } from '../workflow/readiness.js';
 import type { RequestLimits } from '../workflow/request-limits.js';
@@ -76,6 +76,12 @@ export interface HttpServerOptions {
   /** The headers, and the whole request, must arrive within this many ms (default 10 s). */
   readonly headersTimeoutMs?: number;
   readonly now?: () => Date;
+  /**
+   * Parts that need more than a route table (the operator console and Bull Board: hooks
+   * of their own, static files); registered after the routes, each in its own Fastify
+   * context, so the hooks above (stopping, limits, headers, log line) apply to them too.
+   */
+  readonly plugins?: readonly ((app: FastifyInstance) => Promise<void> | void)[];
 }
 
 export const HTTP_DEFAULTS = {
@@ -159,6 +165,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     const others = ALL_METHODS.filter((m) => !methods.has(m));
     if (others.length > 0) app.route({ method: [...others], url: path, handler: methodNotAllowedPage([...methods]) });
   }
+
+  for (const plugin of opts.plugins ?? []) void app.register(async (child) => plugin(child));
 
   return {
     async start() {
