@@ -48,6 +48,10 @@ import { createOrderReplyHandlers } from './workflow/order-replies.js';
 import { createOrderIntake } from './workflow/submit-order.js';
 import { DEFAULT_MAX_ROWS } from './domain/order-rows.js';
 import { wire, type WireOptions, type Wired } from './wiring.js';
+import { createConsoleStore } from './store/console-store.js';
+import { createConsole, type Console } from './workflow/console.js';
+import { createOperator } from './workflow/operator.js';
+import { createOrganisations } from './workflow/organisations.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
 import type { JobQueue, MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
@@ -183,6 +187,24 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
 /** Journey B after approval: registrants, their certificates' life (reissue, revocation, reminders) and key recovery. */
 export function registrantDepsFor(config: Config, wired: Wired, orders: OrderDeps): SubscriptionDeps {
   return { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+}
+
+/** The operator console's use cases (its pages): the CLI's operator, organisation, CA and audit use cases over this service's store and queues. */
+export function consoleFor(parts: { wired: Wired; jobs: Pick<Jobs, 'enqueue' | 'counts'>; enrolment: EnrolmentDeps; subscriptions: Subscriptions }): Console {
+  const { wired, jobs, enrolment } = parts;
+  return createConsole({
+    store: createConsoleStore(wired.store.db, wired.clock),
+    operator: createOperator({ ...enrolment, smime: parts.subscriptions }),
+    organisations: createOrganisations({ organisations: wired.store.organisations, credits: wired.store.credits, mailDomain: enrolment.mailDomain }),
+    orders: wired.store.orders,
+    ca: enrolment.ca,
+    audit: wired.store.audit,
+    outbound: wired.store.outbound,
+    vault: wired.vault,
+    jobs,
+    clock: wired.clock,
+    jobCounts: () => jobs.counts(),
+  });
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
