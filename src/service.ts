@@ -71,6 +71,10 @@ import { withCountedAttempts } from './workflow/metrics-attempts.js';
 import { withCaMetrics } from './workflow/metrics-ca.js';
 import { imapSignInMetrics, smtpSignInMetrics } from './workflow/metrics-sign-in.js';
 import type { IntakeOutcome } from './workflow/ports/metrics.js';
+import { consoleServerPlugin, type ConsolePlugin } from './http/console/index.js';
+import { createOperatorMailer } from './outbound/operator-mailer.js';
+import { renderOperatorLocked } from './templates/operator-locked.js';
+import { createOperators, type Operators } from './workflow/operators.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
 export const WORKER_DRAIN_MS = 30_000;
@@ -89,6 +93,8 @@ export interface ServiceOptions extends WireOptions {
   readonly replyHandlers?: ReadonlyMap<string, ReplyHandler>;
   /** Worker concurrency per queue. */
   readonly concurrency?: { readonly intake?: number; readonly send?: number; readonly issue?: number };
+  /** More parts of the operator console, after the built-in ones (tests). */
+  readonly consolePlugins?: readonly ConsolePlugin[];
 }
 
 export interface Running {
@@ -163,6 +169,21 @@ export async function botSigner(config: Config, wired: Wired, log: Logger): Prom
   const sign = createMailSigner(id);
   id.pkcs8.fill(0);
   return sign;
+}
+
+/** The console's operators (login, sessions, `mailca operators …`). */
+export function operatorsFor(config: Config, wired: Wired, jobs: JobQueue, log?: Logger, sign?: (entity: Buffer) => Buffer): Operators {
+  return createOperators({
+    operators: wired.store.operators,
+    sessions: wired.store.operatorSessions,
+    hash: wired.hash,
+    vault: wired.vault,
+    clock: wired.clock,
+    random: wired.random,
+    mail: createOperatorMailer(mailerDepsFor(config, wired, jobs, sign, log), { operatorLocked: renderOperatorLocked }),
+    publicUrl: config.publicUrl,
+    mailDomain: config.mailDomain,
+  });
 }
 
 /** Journey B's order use-case dependencies. */
@@ -511,6 +532,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       // abuse limits on every POST, counted in Redis so that all web processes share them
+      // the operator console under /admin (MAILCA_CONSOLE): the login, then each part
+      // below with the login's guard in front; off, every /admin address answers 404
+      const consolePlugins: ConsolePlugin[] = [];
+      consolePlugins.push(...(opts.consolePlugins ?? []));
+      const consolePlugin = config.console ? [consoleServerPlugin({ operators: operatorsFor(config, wired, jobs, log, sign), publicUrl: config.publicUrl, plugins: consolePlugins })] : [];
       const limits = createRequestLimits({ redis, prefix: config.bullmqPrefix, perTokenPerMinute: config.webLimits.perToken, perAddressPerMinute: config.webLimits.perAddress, log: log.child({ subsystem: 'http' }) });
       const http: HttpServer = createHttpServer({
         host: config.httpHost,
@@ -521,6 +547,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         clientAddress: clientAddressOf(config.trustProxy),
         maxConnections: config.httpMaxConnections,
         headersTimeoutMs: config.httpHeadersTimeoutMs,
+        plugins: consolePlugin,
       });
       httpPort = (await http.start()).port;
       cleanups.push(() => http.stop());

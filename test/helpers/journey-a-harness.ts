@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { expect } from 'vitest';
-import { envToConfig } from '../../src/config/config.js';
+import { envToConfig, type Config } from '../../src/config/config.js';
 import type { EnvName } from '../../src/config/env.js';
+import type { ConsolePlugin } from '../../src/http/console/console-context.js';
 import { createRootLogger } from '../../src/log.js';
 import { startService, type Running } from '../../src/service.js';
 import { createOperator } from '../../src/workflow/operator.js';
@@ -43,11 +44,15 @@ export interface SendOptions {
 
 export interface JourneyHarness {
   readonly service: Running;
+  /** mailca's configuration, as `mailca start` read it (for commands run against this service). */
+  readonly config: Config;
   readonly catcher: SmtpCatcher;
   readonly logLines: readonly string[];
   /** The private redis-server and the BullMQ prefix (to look at job payloads). */
   readonly redisUrl: string;
   readonly prefix: string;
+  /** The PostgreSQL schema mailca works in (undefined on PGlite), for a second process on the same data. */
+  readonly schema: string | undefined;
   /** Sends a DKIM-signed plain-text message over SMTP as a mail client would. */
   send(o: SendOptions): Promise<void>;
   /** Sends a raw message (already built) over SMTP; `sign` DKIM-signs it first. Several `to` are RCPT TO in that order. */
@@ -78,6 +83,8 @@ export interface HarnessOptions {
    * some (src/domain/sender-auth.ts). The people domain's records by default.
    */
   readonly resolver?: (people: SenderDomain['resolver']) => SenderDomain['resolver'];
+  /** More parts of the operator console (the login's tests put a page and an action there). */
+  readonly consolePlugins?: readonly ConsolePlugin[];
 }
 
 export async function startJourneyHarness(backend: Backend, options: HarnessOptions = {}): Promise<JourneyHarness> {
@@ -121,7 +128,7 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
     },
   });
   const start = () =>
-    startService(config, createRootLogger('debug', sink), { resolver: options.resolver ? options.resolver(people.resolver) : people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    startService(config, createRootLogger('debug', sink), { resolver: options.resolver ? options.resolver(people.resolver) : people.resolver, keys: pooledKeyMaker(), ...(schema ? { schema } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.consolePlugins ? { consolePlugins: options.consolePlugins } : {}) });
   let service = await start();
   let transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
   const operator = createOperator(service.enrolment);
@@ -166,10 +173,12 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
     get service() {
       return service;
     },
+    config,
     catcher,
     logLines,
     redisUrl: redis.url,
     prefix,
+    schema,
     send,
     sendRaw,
     async replyTo(m, from, command, opts = {}) {
