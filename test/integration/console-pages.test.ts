@@ -20,6 +20,8 @@ import { ADMIN_1, DOMAIN, HOLDER, PEOPLE, enrolmentBody, startJourneyHarness, th
 import { peersPresent } from '../helpers/peers.js';
 import { freePort } from '../helpers/redis.js';
 import { placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
+import { launchChromium } from '../helpers/browser.js';
+import { createAxeAuditor, failingReport, FAILING_IMPACTS, type CapturedPage } from '../helpers/axe-audit.js';
 
 const OPERATOR = 'ops@council.test';
 const CSRF = 'csrf-value-of-the-stand-in-session';
@@ -59,12 +61,16 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   let orderRef: string;
   /** Every console page fetched, to look for secrets in all of them at the end. */
   const seen: string[] = [];
+  /** The first answer of each console address (query left out), for the accessibility check. */
+  const pages = new Map<string, CapturedPage>();
 
   const get = async (path: string, status = 200): Promise<string> => {
     const res = await fetch(`${base}${path}`, { headers: { cookie: COOKIE }, redirect: 'manual' });
     const html = await res.text();
     expect(res.status, `GET ${path}: ${html.slice(0, 400)}`).toBe(status);
     seen.push(html);
+    const name = path.split('?')[0]!.replace(/R-[A-Z2-7]+|O-[A-Z2-7]+|[0-9a-f]{20,}(-r\d+)?/g, ':id');
+    if (!pages.has(name)) pages.set(name, { url: `${base}${path}`, status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(html) });
     return html;
   };
   const post = (path: string, form: Record<string, string>, csrf: string | null = CSRF): Promise<Response> =>
@@ -320,4 +326,21 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     }
     expect(seen.length).toBeGreaterThan(20);
   });
+
+  // the pages do not depend on the database: PGlite's run is enough
+  it.skipIf(!peersPresent('chromium') || backend.name !== 'pglite')('every console page passes axe-core (WCAG 2.1 A/AA, light and dark)', async () => {
+    const browser = await launchChromium();
+    const auditor = await createAxeAuditor(browser);
+    try {
+      for (const [name, captured] of pages) await auditor.audit(name, captured);
+      expect(auditor.audited.length).toBeGreaterThan(15);
+      const minor = auditor.findings.filter((f) => !FAILING_IMPACTS.includes(f.impact));
+      if (minor.length > 0) console.warn(`axe-core, not failing (moderate or minor):\n${minor.map((f) => `${f.page} [${f.scheme}]: ${f.id} (${f.impact}) ${f.targets.join(', ')}`).join('\n')}`);
+      const report = failingReport(auditor.findings.filter((f) => FAILING_IMPACTS.includes(f.impact)));
+      expect(report, `axe-core found serious or critical violations:\n${report}`).toBe('');
+    } finally {
+      await auditor.close();
+      await browser.close();
+    }
+  }, 180_000);
 });
