@@ -318,3 +318,52 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('operator console 
     }
   });
 });
+
+describe.skipIf(!peersPresent('redis-server'))('operator console settings (PGlite)', () => {
+  it('MAILCA_CONSOLE=false: every /admin address answers 404, the rest of the site as before', async () => {
+    const h = await startJourneyHarness({ name: 'pglite' }, { env: { MAILCA_CONSOLE: 'false' } });
+    try {
+      const base = h.config.publicUrl;
+      for (const path of ['/admin', '/admin/login', '/admin/queues', '/admin/setup/abcdefghijklmnopqrstuvwxyz']) {
+        const r = await fetch(`${base}${path}`, { redirect: 'manual' });
+        expect(r.status, path).toBe(404);
+        expect(await r.text(), path).toContain('Page not found');
+      }
+      expect((await fetch(`${base}/admin/login`, { method: 'POST', body: new URLSearchParams({ email: 'a@b.test' }) })).status).toBe(404);
+      expect((await fetch(`${base}/ca`)).status).toBe(200);
+    } finally {
+      await h.stop();
+    }
+  }, 120_000);
+
+  it('over https: the cookie is __Host- prefixed and Secure, with Path=/; a POST from another site is refused', async () => {
+    const h = await startJourneyHarness({ name: 'pglite' }, { env: { MAILCA_PUBLIC_URL: 'https://ca.council.test' } });
+    try {
+      const local = `http://127.0.0.1:${h.service.httpPort}`;
+      const ops = operatorsFor(h.config, h.service.wired, h.service.jobs);
+      const link = await ops.add('ops.https@council.test', 'test');
+      expect(link.link).toMatch(/^https:\/\/ca\.council\.test\/admin\/setup\//);
+      const path = new URL(link.link).pathname;
+      const key = /<code id="setup-key"[^>]*>([A-Z2-7]+)<\/code>/.exec(await (await fetch(`${local}${path}`)).text())![1]!;
+      const code = () => generateSync({ secret: key, epoch: Math.floor(Date.now() / 1000) });
+      const form = (o: Record<string, string>) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
+      // a setup form posted from another site's page is refused
+      const foreign = await fetch(`${local}${path}`, { ...form({ password: PASSWORD, confirm: PASSWORD, code: code() }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' } });
+      expect(foreign.status).toBe(403);
+      expect((await fetch(`${local}${path}`, form({ password: PASSWORD, confirm: PASSWORD, code: code() }))).status).toBe(200);
+      const crossLogin = await fetch(`${local}/admin/login`, { ...form({ email: 'ops.https@council.test', password: PASSWORD, code: '000000' }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } });
+      expect(crossLogin.status).toBe(403);
+      // the setup code's step is taken: sign in with the next one
+      const next = generateSync({ secret: key, epoch: Math.floor(Date.now() / 1000) + 30 });
+      const r = await fetch(`${local}/admin/login`, { ...form({ email: 'ops.https@council.test', password: PASSWORD, code: next }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://ca.council.test' } });
+      expect(r.status).toBe(303);
+      expect(r.headers.get('set-cookie')).toMatch(/^__Host-mailca_console=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+      const cookie = r.headers.get('set-cookie')!.split(';')[0]!;
+      const home = await fetch(`${local}/admin`, { headers: { cookie }, redirect: 'manual' });
+      expect(home.status).toBe(200);
+      expect(await home.text()).toContain('ops.https@council.test');
+    } finally {
+      await h.stop();
+    }
+  }, 120_000);
+});
