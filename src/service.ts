@@ -72,6 +72,7 @@ import { withCaMetrics } from './workflow/metrics-ca.js';
 import { imapSignInMetrics, smtpSignInMetrics } from './workflow/metrics-sign-in.js';
 import type { IntakeOutcome } from './workflow/ports/metrics.js';
 import { consoleServerPlugin, type ConsolePlugin } from './http/console/index.js';
+import { queueBoard } from './http/console/queue-board.js';
 import { createOperatorMailer } from './outbound/operator-mailer.js';
 import { renderOperatorLocked } from './templates/operator-locked.js';
 import { createOperators, type Operators } from './workflow/operators.js';
@@ -535,6 +536,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       // the operator console under /admin (MAILCA_CONSOLE): the login, then each part
       // below with the login's guard in front; off, every /admin address answers 404
       const consolePlugins: ConsolePlugin[] = [];
+      // Bull Board at /admin/queues: the job queues, to see, retry and clean jobs
+      consolePlugins.push(queueBoard({ redis: target, prefix: config.bullmqPrefix, publicUrl: config.publicUrl }));
       consolePlugins.push(...(opts.consolePlugins ?? []));
       const consolePlugin = config.console ? [consoleServerPlugin({ operators: operatorsFor(config, wired, jobs, log, sign), publicUrl: config.publicUrl, plugins: consolePlugins })] : [];
       const limits = createRequestLimits({ redis, prefix: config.bullmqPrefix, perTokenPerMinute: config.webLimits.perToken, perAddressPerMinute: config.webLimits.perAddress, log: log.child({ subsystem: 'http' }) });

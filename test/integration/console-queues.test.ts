@@ -1,6 +1,7 @@
 /**
  * Bull Board at /admin/queues (issue 15, acceptance 3): with mailca running (journey A
- * harness: real Redis, real workers) and an operator signed in, the board's API lists
+ * harness: real Redis, real workers) and an operator signed in through the console's own
+ * login (setup link, password, authenticator code), the board's API lists
  * mailca's queues; an `issue` job for an enrolment that is not stored fails for good
  * (ENROLMENT.UNKNOWN is permanent), the board shows it failed, and its retry API makes
  * the worker run it again (attempts grow). Without a session the board answers 302/401;
@@ -12,34 +13,14 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { launchChromium } from '../helpers/browser.js';
-import { startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { signedInOperator } from '../helpers/console-operator.js';
+import { PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
-import { freePort } from '../helpers/redis.js';
-import { createRootLogger } from '../../src/log.js';
 import { JOB_NAMES } from '../../src/jobs/queues.js';
-import { BOARD_CSP, queueBoard } from '../../src/http/console/queue-board.js';
-import type { ConsoleGuard } from '../../src/http/console/console-context.js';
-import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { BOARD_CSP } from '../../src/http/console/queue-board.js';
 
 const haveAll = peersPresent('redis-server', 'chromium');
-const COOKIE = 'stand-in-session=operator';
-
-/**
- * Until the console's login is wired into the service: a guard with the contract's
- * answers (302 to the login for a page, 401 for the API or a change), one fixed cookie.
- */
-const standInGuard: ConsoleGuard = {
-  async requireOperator(req, reply) {
-    if (req.headers.cookie === COOKIE) {
-      req.operatorSession = { operator: 'ops@council.test', csrf: 'x' };
-      return;
-    }
-    const api = req.url.startsWith('/admin/queues/api/');
-    if (req.method === 'GET' && !api) await reply.redirect(`/admin/login?next=${encodeURIComponent(req.url)}`, 302);
-    else await reply.code(401).type('application/json').send({ error: 'Sign in first.' });
-  },
-  async requireCsrf() {},
-};
+const OPERATOR = `queue.watcher@${PEOPLE}`;
 
 interface BoardJob {
   id: string;
@@ -52,32 +33,23 @@ interface BoardQueues {
 
 describe.skipIf(!haveAll).each(BACKENDS)('Bull Board at /admin/queues on $name', (backend) => {
   let h: JourneyHarness;
-  let web: HttpServer;
   let base: string;
   let browser: Browser;
+  /** The operator's session cookie (`name=value`). */
+  let cookie: string;
 
   beforeAll(async () => {
-    h = await startJourneyHarness(backend);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    web = createHttpServer({
-      host: '127.0.0.1',
-      port,
-      routes: [],
-      log: createRootLogger('silent'),
-      plugins: [(app) => queueBoard({ redis: { url: h.redisUrl }, prefix: h.prefix, publicUrl: base })(app, standInGuard)],
-    });
-    await web.start();
-    browser = await launchChromium();
+    [h, browser] = await Promise.all([startJourneyHarness(backend), launchChromium()]);
+    base = `http://127.0.0.1:${h.service.httpPort}`;
+    cookie = await signedInOperator(h, OPERATOR, 'copper-kettle-meadow-42');
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await web?.stop();
     await h?.stop();
   }, 60_000);
 
-  const signedIn = (extra: Record<string, string> = {}): Record<string, string> => ({ cookie: COOKIE, ...extra });
+  const signedIn = (extra: Record<string, string> = {}): Record<string, string> => ({ cookie, ...extra });
 
   async function boardQueues(queue: string, status: string): Promise<BoardQueues> {
     const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=${queue}&status=${status}&page=1`, { headers: signedIn() });
@@ -165,7 +137,8 @@ describe.skipIf(!haveAll).each(BACKENDS)('Bull Board at /admin/queues on $name',
 
   it('in Chromium the board loads under its own CSP and shows the queues', async () => {
     const context = await browser.newContext();
-    await context.addCookies([{ name: 'stand-in-session', value: 'operator', url: base }]);
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+    await context.addCookies([{ name, value, url: `${base}/admin` }]);
     const page = await context.newPage();
     const violations: string[] = [];
     page.on('console', (m) => {
