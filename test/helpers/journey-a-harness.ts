@@ -23,6 +23,7 @@ import { freePort, randomPrefix, startTestRedis, type TestRedis } from './redis.
 import { createSenderDomain, plainMessage, type SenderDomain } from './sender-domain.js';
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from './smtp-catcher.js';
 import { pooledKeyMaker } from './test-ca.js';
+import { keepLogsOnFailure } from './failure-logs.js';
 
 export const DOMAIN = 'bot.test';
 export const PEOPLE = 'council.test';
@@ -121,6 +122,7 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
     problems: [],
   });
   const logLines: string[] = [];
+  const forgetLogs = keepLogsOnFailure(`journey-${backend.name}-${prefix}`, logLines);
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       logLines.push(chunk.toString());
@@ -212,6 +214,7 @@ export async function startJourneyHarness(backend: Backend, options: HarnessOpti
       transport = nodemailer.createTransport({ host: '127.0.0.1', port: service.smtpPort!, secure: false, ignoreTLS: true });
     },
     async stop() {
+      forgetLogs();
       transport.close();
       await service.stop();
       await catcher.close();
