@@ -15,7 +15,7 @@ import { checkRelay } from './outbound/relay-check.js';
 import { checkImapMailbox } from './inbound/imap-check.js';
 import { createOAuthTokenSource } from './inbound/oauth-token-source.js';
 import type { MailCheckPart } from './cli/check-commands.js';
-import { enrolmentDepsFor, orderDepsFor, registrantDepsFor, startService, type Running } from './service.js';
+import { enrolmentDepsFor, operatorsFor, orderDepsFor, registrantDepsFor, startService, type Running } from './service.js';
 import { createSubscriptions } from './workflow/subscriptions.js';
 import { join } from 'node:path';
 import { forwardable, forwardToService, serveAdminSocket } from './cli/admin-socket.js';
@@ -91,6 +91,7 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     openOperator: async () => ({ operator: createOperator({ ...running.enrolment, smime: running.subscriptions }), close: async () => undefined }),
     openOrganisations: async () => ({ organisations: createOrganisations({ organisations: running.wired.store.organisations, credits: running.wired.store.credits, mailDomain: config.mailDomain }), close: async () => undefined }),
     openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
+    openOperators: async () => ({ operators: operatorsFor(config, running.wired, running.jobs), close: async () => undefined }),
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
     outbox: () => outboxListing(config),
@@ -122,6 +123,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       const w = await wire(config, log, { warn: io.err });
       const smime = createSubscriptions(registrantDepsFor(config, w, orderDepsFor(config, w, storeOnlyQueue, log)));
       return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), smime }), close: w.close };
+    },
+    async openOperators() {
+      const config = envToConfig(readEnv());
+      const log = rootLogger(config, 'command');
+      const w = await wire(config, log, { warn: io.err });
+      return { operators: operatorsFor(config, w, storeOnlyQueue, log), close: w.close };
     },
     async openAudit() {
       const config = envToConfig(readEnv());

@@ -48,6 +48,10 @@ import { createOrderReplyHandlers } from './workflow/order-replies.js';
 import { createOrderIntake } from './workflow/submit-order.js';
 import { DEFAULT_MAX_ROWS } from './domain/order-rows.js';
 import { wire, type WireOptions, type Wired } from './wiring.js';
+import { createConsoleStore } from './store/console-store.js';
+import { createConsole, type Console } from './workflow/console.js';
+import { createOperator } from './workflow/operator.js';
+import { createOrganisations } from './workflow/organisations.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
 import type { JobQueue, MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
@@ -67,6 +71,11 @@ import { withCountedAttempts } from './workflow/metrics-attempts.js';
 import { withCaMetrics } from './workflow/metrics-ca.js';
 import { imapSignInMetrics, smtpSignInMetrics } from './workflow/metrics-sign-in.js';
 import type { IntakeOutcome } from './workflow/ports/metrics.js';
+import { consoleServerPlugin, type ConsolePlugin } from './http/console/index.js';
+import { queueBoard } from './http/console/queue-board.js';
+import { createOperatorMailer } from './outbound/operator-mailer.js';
+import { renderOperatorLocked } from './templates/operator-locked.js';
+import { createOperators, type Operators } from './workflow/operators.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
 export const WORKER_DRAIN_MS = 30_000;
@@ -85,6 +94,8 @@ export interface ServiceOptions extends WireOptions {
   readonly replyHandlers?: ReadonlyMap<string, ReplyHandler>;
   /** Worker concurrency per queue. */
   readonly concurrency?: { readonly intake?: number; readonly send?: number; readonly issue?: number };
+  /** More parts of the operator console, after the built-in ones (tests). */
+  readonly consolePlugins?: readonly ConsolePlugin[];
 }
 
 export interface Running {
@@ -161,6 +172,21 @@ export async function botSigner(config: Config, wired: Wired, log: Logger): Prom
   return sign;
 }
 
+/** The console's operators (login, sessions, `mailca operators …`). */
+export function operatorsFor(config: Config, wired: Wired, jobs: JobQueue, log?: Logger, sign?: (entity: Buffer) => Buffer): Operators {
+  return createOperators({
+    operators: wired.store.operators,
+    sessions: wired.store.operatorSessions,
+    hash: wired.hash,
+    vault: wired.vault,
+    clock: wired.clock,
+    random: wired.random,
+    mail: createOperatorMailer(mailerDepsFor(config, wired, jobs, sign, log), { operatorLocked: renderOperatorLocked }),
+    publicUrl: config.publicUrl,
+    mailDomain: config.mailDomain,
+  });
+}
+
 /** Journey B's order use-case dependencies. */
 export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): OrderDeps {
   return {
@@ -183,6 +209,24 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
 /** Journey B after approval: registrants, their certificates' life (reissue, revocation, reminders) and key recovery. */
 export function registrantDepsFor(config: Config, wired: Wired, orders: OrderDeps): SubscriptionDeps {
   return { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
+}
+
+/** The operator console's use cases (its pages): the CLI's operator, organisation, CA and audit use cases over this service's store and queues. */
+export function consoleFor(parts: { wired: Wired; jobs: Pick<Jobs, 'enqueue' | 'counts'>; enrolment: EnrolmentDeps; subscriptions: Subscriptions }): Console {
+  const { wired, jobs, enrolment } = parts;
+  return createConsole({
+    store: createConsoleStore(wired.store.db, wired.clock),
+    operator: createOperator({ ...enrolment, smime: parts.subscriptions }),
+    organisations: createOrganisations({ organisations: wired.store.organisations, credits: wired.store.credits, mailDomain: enrolment.mailDomain }),
+    orders: wired.store.orders,
+    ca: enrolment.ca,
+    audit: wired.store.audit,
+    outbound: wired.store.outbound,
+    vault: wired.vault,
+    jobs,
+    clock: wired.clock,
+    jobCounts: () => jobs.counts(),
+  });
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
@@ -489,6 +533,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
       // abuse limits on every POST, counted in Redis so that all web processes share them
+      // the operator console under /admin (MAILCA_CONSOLE): the login, then each part
+      // below with the login's guard in front; off, every /admin address answers 404
+      const consolePlugins: ConsolePlugin[] = [];
+      // Bull Board at /admin/queues: the job queues, to see, retry and clean jobs
+      consolePlugins.push(queueBoard({ redis: target, prefix: config.bullmqPrefix, publicUrl: config.publicUrl }));
+      consolePlugins.push(...(opts.consolePlugins ?? []));
+      const consolePlugin = config.console ? [consoleServerPlugin({ operators: operatorsFor(config, wired, jobs, log, sign), publicUrl: config.publicUrl, plugins: consolePlugins })] : [];
       const limits = createRequestLimits({ redis, prefix: config.bullmqPrefix, perTokenPerMinute: config.webLimits.perToken, perAddressPerMinute: config.webLimits.perAddress, log: log.child({ subsystem: 'http' }) });
       const http: HttpServer = createHttpServer({
         host: config.httpHost,
@@ -499,6 +550,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         clientAddress: clientAddressOf(config.trustProxy),
         maxConnections: config.httpMaxConnections,
         headersTimeoutMs: config.httpHeadersTimeoutMs,
+        plugins: consolePlugin,
       });
       httpPort = (await http.start()).port;
       cleanups.push(() => http.stop());

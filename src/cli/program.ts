@@ -6,8 +6,9 @@ import { registerOrgCommands, type OrgCliDeps } from './org-commands.js';
 import { registerAuditCommands, type AuditCliDeps } from './audit-commands.js';
 import { registerServiceCommands, type ServiceCliDeps } from './service-commands.js';
 import { registerCheckCommands, type CheckCliDeps } from './check-commands.js';
+import { registerOperatorCommands, type OperatorCliDeps } from './operator-commands.js';
 
-export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps & AuditCliDeps & CheckCliDeps;
+export type CliDeps = CaCliDeps & ServiceCliDeps & JourneyCliDeps & OrgCliDeps & AuditCliDeps & CheckCliDeps & OperatorCliDeps;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('mailca')
@@ -21,6 +22,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerOrgCommands(program, deps);
   registerAuditCommands(program, deps);
   registerCheckCommands(program, deps);
+  registerOperatorCommands(program, deps);
   return program;
 }
 

@@ -73,6 +73,8 @@ export interface Config {
   readonly pickupTtlDays: number;
   /** S/MIME-sign every outgoing mail with the bot's own certificate (MAILCA_SIGN_MAIL, default on). */
   readonly signMail: boolean;
+  /** The operator console under /admin on the web role (MAILCA_CONSOLE, default on; off: /admin answers 404). */
+  readonly console: boolean;
   readonly fromName: string;
   readonly dkim: { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined;
 }
@@ -176,6 +178,7 @@ const schema = z.object({
   /** Deprecated: true is MAILCA_SENDER_AUTH=dmarc, false is off. */
   MAILCA_REQUIRE_DMARC: bool('MAILCA_REQUIRE_DMARC'),
   MAILCA_SIGN_MAIL: bool('MAILCA_SIGN_MAIL'),
+  MAILCA_CONSOLE: bool('MAILCA_CONSOLE'),
   MAILCA_REPLY_CAP: positiveInt('MAILCA_REPLY_CAP', 20, 10_000),
   MAILCA_PICKUP_TTL_DAYS: positiveInt('MAILCA_PICKUP_TTL_DAYS', 14, 90),
   MAILCA_FROM_NAME: z.string().trim().min(1).max(64, 'MAILCA_FROM_NAME must be at most 64 characters').default('mailca'),
@@ -244,6 +247,7 @@ export function envToConfig(raw: RawEnv): Config {
     metricsToken: v.MAILCA_METRICS_TOKEN,
     senderAuth: v.MAILCA_SENDER_AUTH ?? (v.MAILCA_REQUIRE_DMARC === true ? 'dmarc' : v.MAILCA_REQUIRE_DMARC === false ? 'off' : env === 'development' ? 'off' : 'aligned'),
     signMail: v.MAILCA_SIGN_MAIL ?? true,
+    console: v.MAILCA_CONSOLE ?? true,
     replyCap: v.MAILCA_REPLY_CAP,
     pickupTtlDays: v.MAILCA_PICKUP_TTL_DAYS,
     fromName: v.MAILCA_FROM_NAME,

@@ -71,3 +71,19 @@ export function checkFilePassword(password: string, opts: { confirm: string; min
   }
   return null;
 }
+
+/** The least length of an operator's console password. */
+export const OPERATOR_PASSWORD_MIN = 12;
+
+/** Why this console password will not do, or null: the same rules, at least 12 characters, not the operator's address. */
+export function checkOperatorPassword(password: string, confirm: string, email: string): string | null {
+  const general = checkFilePassword(password, { confirm, minLength: OPERATOR_PASSWORD_MIN, personal: [email] });
+  if (general) return general;
+  // the sign-in name is public: a password that holds it whole adds little to guess
+  const local = email.toLowerCase().split('@')[0] ?? '';
+  const compact = password.toLowerCase().replace(/\s+/g, '');
+  if (compact.includes(email.toLowerCase()) || (local.length >= 4 && compact.length - local.length < 6 && compact.includes(local))) {
+    return 'The password is mostly your own mail address. Choose one that others cannot guess.';
+  }
+  return null;
+}

@@ -17,6 +17,9 @@ import { createOutboundStore } from './outbound-store.js';
 import { createReplyTokenStore } from './reply-token-store.js';
 import { createSenderAuthStore } from './sender-auth-store.js';
 import { createMetricsGaugeStore } from './metrics-gauges.js';
+import { createOperatorStore } from './operator-store.js';
+import { createOperatorSessionStore } from './operator-session-store.js';
+import type { OperatorSessionStore, OperatorStore } from '../workflow/ports/operators.js';
 import type { MetricsGaugeSource } from '../workflow/ports/metrics.js';
 export { createSpool, newMessageId } from './spool.js';
 export { checkDataDir, looseModes, tightenTree, type DataDirCheck } from './file-modes.js';
@@ -45,6 +48,9 @@ export interface Store {
   readonly recoveries: RecoveryStore;
   /** The metrics gauges read at scrape time (one query). */
   readonly metrics: MetricsGaugeSource;
+  /** Operators of the web console and their sessions. */
+  readonly operators: OperatorStore;
+  readonly operatorSessions: OperatorSessionStore;
   close(): Promise<void>;
 }
 
@@ -89,6 +95,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     botIdentity: createBotIdentityStore(db, opts.clock),
     recoveries: createRecoveryStore(db, opts.clock),
     metrics: createMetricsGaugeStore(db),
+    operators: createOperatorStore(db, opts.clock),
+    operatorSessions: createOperatorSessionStore(db, opts.clock),
     close: () => db.close(),
   };
 }

@@ -448,4 +448,39 @@ CREATE TABLE sender_auth (
 CREATE INDEX sender_auth_subject ON sender_auth (subject, at);
 `,
   },
+  {
+    version: 13,
+    name: 'operators',
+    sql: `
+-- Operators of the web console (issue 15). The password is a slow hash, the TOTP key is
+-- sealed under the master key, the setup link's token is kept as SHA-256 only.
+-- failed_attempts / locked_until carry the attempt rule (take, then check).
+CREATE TABLE operators (
+  email             text PRIMARY KEY,
+  state             text NOT NULL CHECK (state IN ('invited', 'active', 'removed')),
+  password_hash     text,
+  sealed_totp_key   bytea,
+  last_totp_step    bigint,
+  setup_token_hash  text UNIQUE,
+  setup_expires_at  timestamptz,
+  failed_attempts   integer NOT NULL DEFAULT 0,
+  locked_until      timestamptz,
+  created_at        timestamptz NOT NULL,
+  updated_at        timestamptz NOT NULL,
+  CHECK (state <> 'active' OR (password_hash IS NOT NULL AND sealed_totp_key IS NOT NULL))
+);
+
+-- Console sessions, shared by every web process: keyed by the SHA-256 of the session id
+-- (the id itself is only ever in the operator's cookie).
+CREATE TABLE operator_sessions (
+  id_hash       text PRIMARY KEY,
+  operator      text NOT NULL REFERENCES operators (email),
+  csrf          text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  last_seen_at  timestamptz NOT NULL,
+  ended_at      timestamptz
+);
+CREATE INDEX operator_sessions_live ON operator_sessions (operator) WHERE ended_at IS NULL;
+`,
+  },
 ];
