@@ -52,6 +52,7 @@ import { createConsoleStore } from './store/console-store.js';
 import { createConsole, type Console } from './workflow/console.js';
 import { createOperator } from './workflow/operator.js';
 import { createOrganisations } from './workflow/organisations.js';
+import { consolePages } from './http/console/console-pages.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
 import type { JobQueue, MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
@@ -536,6 +537,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       // the operator console under /admin (MAILCA_CONSOLE): the login, then each part
       // below with the login's guard in front; off, every /admin address answers 404
       const consolePlugins: ConsolePlugin[] = [];
+      // the dashboard, lists, detail pages, actions and audit: the CLI's use cases (consoleFor)
+      consolePlugins.push(consolePages({ console: consoleFor({ wired: counted, jobs, enrolment, subscriptions }) }));
       // Bull Board at /admin/queues: the job queues, to see, retry and clean jobs
       consolePlugins.push(queueBoard({ redis: target, prefix: config.bullmqPrefix, publicUrl: config.publicUrl }));
       consolePlugins.push(...(opts.consolePlugins ?? []));

@@ -25,14 +25,14 @@ export const EXPORT_MAX = 100_000;
 export const consoleActor = (operator: string): string => `console:${operator.trim().toLowerCase()}`;
 
 // detail keys whose values are never shown, whatever a future audit entry holds
-const SECRET_KEY = /pass(word|phrase)?|phrase|pin|secret|token|sealed|answer|hash$|^key$|private/i;
+const SECRET_KEY = /password|phrase|secret|token|sealed|answer|hash|pkcs8|private|^pin|pin$/i;
 
 /** Audit details with anything secret-like replaced, for pages and exports alike. */
 export function redactDetails(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactDetails(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY.test(k) && k !== 'sha256' ? '[redacted]' : redactDetails(v, depth + 1);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redactDetails(v, depth + 1);
   return out;
 }
 

@@ -1,31 +1,25 @@
 /**
  * The operator console's pages (issue 15) over a real journey: mailca runs as `mailca
- * start` does (journey A harness: real SMTP both ways, Redis, workers), the console's
- * pages are served by the same use cases the CLI calls (service.ts consoleFor), and an
- * operator is signed in through a stand-in guard with the contract's answers
- * (console-context.ts). What the dashboard and lists show comes from mail sent to the
- * bot; each action goes through its confirmation page and its POST and changes what the
- * CLI would, audited as `console:<operator>`; a POST without the CSRF value changes nothing.
+ * start` does (journey A harness: real SMTP both ways, Redis, workers, the console on its
+ * web port), an operator is added and signs in with password and TOTP through the real
+ * login, and the pages are served by the same use cases the CLI calls (service.ts
+ * consoleFor). What the dashboard and lists show comes from mail sent to the bot; each
+ * action goes through its confirmation page and its POST and changes what the CLI would,
+ * audited as `console:<operator>`; a POST without the session's CSRF value changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleGuard } from '../../src/http/console/console-context.js';
-import { consolePages } from '../../src/http/console/console-pages.js';
-import { formOf } from '../../src/http/respond.js';
-import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import { createRootLogger } from '../../src/log.js';
-import { consoleFor } from '../../src/service.js';
+import { generateSync } from 'otplib';
+import { operatorsFor } from '../../src/service.js';
 import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { ADMIN_1, DOMAIN, HOLDER, PEOPLE, enrolmentBody, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
-import { freePort } from '../helpers/redis.js';
 import { placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
 import { launchChromium } from '../helpers/browser.js';
 import { createAxeAuditor, failingReport, FAILING_IMPACTS, type CapturedPage } from '../helpers/axe-audit.js';
 
 const OPERATOR = 'ops@council.test';
-const CSRF = 'csrf-value-of-the-stand-in-session';
-const COOKIE = 'stand-in-session=operator';
+const OPERATOR_PASSWORD = 'quartz-harbour-violet-2031';
 const WAITING = `grace.hopper@${PEOPLE}`;
 const OFFICE = `office@${PEOPLE}`;
 const HEAD = `head@${PEOPLE}`;
@@ -35,25 +29,12 @@ const PASSWORD = 'lantern-copper-meadow-58';
 const ANSWER = 'Biscuit the beagle';
 const SAM = `sam@${PEOPLE}`;
 
-/** Until the login is wired into the service: the contract's answers, one fixed cookie. */
-const standInGuard: ConsoleGuard = {
-  async requireOperator(req, reply) {
-    if (req.headers.cookie === COOKIE) {
-      req.operatorSession = { operator: OPERATOR, csrf: CSRF };
-      return;
-    }
-    if (req.method === 'GET') await reply.redirect(`/admin/login?next=${encodeURIComponent(req.url)}`, 302);
-    else await reply.code(401).type('text/plain').send('Sign in first.');
-  },
-  async requireCsrf(req, reply) {
-    if (formOf(req)?.get('_csrf') !== req.operatorSession?.csrf) await reply.code(403).type('text/html').send('<p>Reload the form and try again.</p>');
-  },
-};
-
 describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on $name', (backend) => {
   let h: JourneyHarness;
-  let web: HttpServer;
   let base: string;
+  /** The signed-in operator's session cookie and the CSRF value its forms carry. */
+  let COOKIE: string;
+  let CSRF: string;
   let holderRef: string;
   let holderSerial: string;
   let pickup: { url: string; pin: string };
@@ -76,7 +57,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   const post = (path: string, form: Record<string, string>, csrf: string | null = CSRF): Promise<Response> =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { cookie: COOKIE, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: COOKIE, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ ...form, ...(csrf === null ? {} : { _csrf: csrf }) }),
       redirect: 'manual',
     });
@@ -84,10 +65,9 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
 
   beforeAll(async () => {
     h = await startJourneyHarness(backend);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    web = createHttpServer({ host: '127.0.0.1', port, routes: [], log: createRootLogger('silent'), plugins: [(app) => consolePages({ console: consoleFor(h.service) })(app, standInGuard)] });
-    await web.start();
+    base = `http://127.0.0.1:${h.service.httpPort}`;
+    COOKIE = await signIn(h, base);
+    CSRF = /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${base}/admin`, { headers: { cookie: COOKIE } })).text())![1]!;
 
     // journey A: one holder through approval; another waits for approval
     ({ ref: holderRef, ...pickup } = await throughApproval(h, HOLDER));
@@ -107,7 +87,6 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   }, 240_000);
 
   afterAll(async () => {
-    await web?.stop();
     await h?.stop();
   }, 60_000);
 
@@ -124,7 +103,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   it('the dashboard shows what waits, with ages, each count linked to its list', async () => {
     const html = await get('/admin');
     expect(html).toContain(`Signed in as <strong>${OPERATOR}</strong>`);
-    expect(html).toMatch(/<form method="post" action="\/admin\/logout">.*name="_csrf" value="csrf-value-of-the-stand-in-session".*Sign out<\/button>/s);
+    expect(html).toMatch(new RegExp(`<form method="post" action="/admin/logout">.*name="_csrf" value="${CSRF}".*Sign out</button>`, 's'));
     const row = (label: RegExp): string => html.split('<tr>').find((r) => label.test(r)) ?? '';
     expect(row(/waiting for approval/)).toMatch(/<a href="\/admin\/enrolments\?state=awaiting-approval">1<\/a><\/td><td>(under 1 min|\d+ min)<\/td>/);
     expect(row(/waiting for collection/)).toMatch(/<a href="\/admin\/enrolments\?state=issued">1<\/a>/);
@@ -321,7 +300,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   it('no page shows a PIN, a challenge phrase, a shared password or a link token', () => {
     const token = pickup.url.split('/').pop()!;
     for (const html of seen) {
-      for (const secret of [pickup.pin, PHRASE, SHARED, PASSWORD, ANSWER, token]) expect(html.includes(secret), `a console page shows ${secret.slice(0, 3)}…`).toBe(false);
+      for (const secret of [pickup.pin, PHRASE, SHARED, PASSWORD, ANSWER, OPERATOR_PASSWORD, token]) expect(html.includes(secret), `a console page shows ${secret.slice(0, 3)}…`).toBe(false);
       expect(html).not.toMatch(/\$argon2|\$scrypt|phrase_hash|sealed/i);
     }
     expect(seen.length).toBeGreaterThan(20);
@@ -342,5 +321,22 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
       await auditor.close();
       await browser.close();
     }
-  }, 180_000);
+  }, 300_000);
 });
+
+/**
+ * `mailca operators add` (the use case the command calls), the setup page's "Setup key",
+ * a password and the first code, then the sign-in form with the next code (a code is
+ * taken once). Returns the session cookie to send back.
+ */
+async function signIn(h: JourneyHarness, base: string): Promise<string> {
+  const { link } = await operatorsFor(h.config, h.service.wired, h.service.jobs).add(OPERATOR, 'test');
+  const key = /<code id="setup-key"[^>]*>([A-Z2-7 ]+)<\/code>/.exec(await (await fetch(link)).text())![1]!.replace(/ /g, '');
+  const code = (step: number): string => generateSync({ secret: key, epoch: Math.floor(h.service.wired.clock.now().getTime() / 1000) + step * 30 });
+  const form = (url: string, body: Record<string, string>) => fetch(url, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+  const setup = await form(link, { password: OPERATOR_PASSWORD, confirm: OPERATOR_PASSWORD, code: code(0) });
+  expect(setup.status, await setup.text()).toBe(200);
+  const signedIn = await form(`${base}/admin/login`, { email: OPERATOR, password: OPERATOR_PASSWORD, code: code(1), next: '/admin' });
+  expect(signedIn.status).toBe(303);
+  return signedIn.headers.get('set-cookie')!.split(';')[0]!;
+}
