@@ -6,7 +6,7 @@
  */
 import type { StoredAuditRecord } from '../domain/audit-chain.js';
 import type { Clock } from '../workflow/ports.js';
-import type { ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleStore, DashboardSnapshot, Waiting } from '../workflow/ports/console.js';
+import type { ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleOrganisation, ConsoleStore, DashboardSnapshot, Waiting } from '../workflow/ports/console.js';
 import { appendAudit } from './audit-log.js';
 import { type Db, type Row, toDate } from './db.js';
 
@@ -178,6 +178,26 @@ export function createConsoleStore(db: Db, clock: Clock): ConsoleStore {
       const order = expiringBefore ? 'c.not_after, c.serial' : 'c.created_at DESC, c.serial';
       const rows = await db.query(`${CERT_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(limit)} OFFSET ${p(offset)}`, params);
       return rows.map(certificateOf);
+    },
+
+    async organisations({ lowCreditBelow, limit, offset }): Promise<ConsoleOrganisation[]> {
+      const rows = await db.query(
+        `SELECT g.id, g.name, g.phase, COALESCE(a.available, 0)::int AS available, COALESCE(a.reserved, 0)::int AS reserved, COALESCE(a.consumed, 0)::int AS consumed,
+                COALESCE((SELECT string_agg(d.domain, ' ' ORDER BY d.domain) FROM organisation_domains d WHERE d.org_id = g.id), '') AS domains
+         FROM organisations g LEFT JOIN credit_accounts a ON a.org_id = g.id
+         WHERE $1::int IS NULL OR COALESCE(a.available, 0) < $1
+         ORDER BY ${lowCreditBelow === undefined ? 'g.name' : '4, g.name'} LIMIT $2 OFFSET $3`,
+        [lowCreditBelow ?? null, limit, offset],
+      );
+      return rows.map((r) => ({
+        id: String(r.id),
+        name: String(r.name),
+        phase: String(r.phase),
+        domains: String(r.domains).split(' ').filter(Boolean),
+        available: Number(r.available),
+        reserved: Number(r.reserved),
+        consumed: Number(r.consumed),
+      }));
     },
 
     async mail({ which, id, limit, offset }): Promise<ConsoleMail[]> {

@@ -108,10 +108,7 @@ export function createConsole(deps: ConsoleDeps) {
       return { certificate: c, status: certificateStatus({ status: c.status, notAfter: c.notAfter, activatedAt: c.activatedAt }, now), request, smime: smime ? { orderId: smime.orderId, line: smime.line, email: smime.email } : null, timeline: await timeline(subjects) };
     },
 
-    async organisations() {
-      const all = await deps.organisations.list();
-      return Promise.all(all.map(async (org) => ({ org, balance: (await deps.organisations.show(org.id)).balance })));
-    },
+    organisations: (f: Page & { low?: boolean }) => deps.store.organisations({ limit: f.limit, offset: f.offset, ...(f.low ? { lowCreditBelow: LOW_CREDIT } : {}) }),
     async organisation(id: string) {
       try {
         const r = await deps.organisations.credits(id);

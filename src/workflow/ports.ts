@@ -15,7 +15,7 @@ import type { SenderAuthFacts } from '../domain/sender-auth.js';
 export type { AttemptCounter, GuardedRecord } from './ports/attempts.js';
 export type { AuditEntry } from './ports/audit.js';
 export type { SenderAuthEntry, SenderAuthLog } from './ports/sender-auth.js';
-export type { AuditFilter, ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleReads, ConsoleStore, ConsoleWrites, DashboardSnapshot, Page, ResentMail, Waiting } from './ports/console.js';
+export type { AuditFilter, ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleOrganisation, ConsoleReads, ConsoleStore, ConsoleWrites, DashboardSnapshot, Page, ResentMail, Waiting } from './ports/console.js';
 export type { OperatorRecord, OperatorMailer, OperatorSessionRecord, OperatorSessionStore, OperatorState, OperatorStore, OperatorSummary } from './ports/operators.js';
 
 export interface Clock {

@@ -125,6 +125,8 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     const order = await get(`/admin/orders/${orderRef}`);
     expect(order).toContain(`sam@${PEOPLE}`);
     expect(order).toMatch(/<td>approved<\/td><td>head@council\.test<\/td>/);
+    expect(await get('/admin/orders?state=awaiting-decision')).toContain('No orders match.');
+    expect(await get('/admin/organisations?low=1')).toMatch(/<a href="\/admin\/organisations\/elmstead-primary">Elmstead Primary<\/a><\/th><td>primary<\/td><td>council\.test<\/td><td>2<\/td>/);
     const org = await get('/admin/organisations/elmstead-primary');
     expect(org).toMatch(/<td>consumed<\/td><td>1<\/td><td><a href="\/admin\/orders\/O-/);
     expect(org).toContain('2 available, 0 reserved, 1 consumed');

@@ -9,21 +9,22 @@ import { LOW_CREDIT, type Console } from '../../workflow/console.js';
 import { escapeHtml } from '../pages/html.js';
 import { formOf, param } from '../respond.js';
 import type { ConsoleGuard } from './console-context.js';
-import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, operatorOf, postAction, queryOf, table, timelineTable, when } from './console-layout.js';
+import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, operatorOf, PAGE_SIZE, pageOf, pager, postAction, queryOf, table, timelineTable, when } from './console-layout.js';
 
 const ORG_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function organisationRoutes(app: FastifyInstance, guard: ConsoleGuard, ops: Console): void {
   getPage(app, guard, '/admin/organisations', async (req, reply) => {
     const low = queryOf(req, 'low') !== '';
-    const all = (await ops.organisations()).filter((o) => !low || o.balance.available < LOW_CREDIT);
+    const pageNo = pageOf(req);
+    const rows = await ops.organisations({ low, limit: PAGE_SIZE + 1, offset: (pageNo - 1) * PAGE_SIZE });
     const list = table(
-      low ? `Organisations with fewer than ${LOW_CREDIT} credits available` : 'Organisations',
+      low ? `Organisations with fewer than ${LOW_CREDIT} credits available, fewest first` : 'Organisations',
       ['Organisation', 'Phase', 'Domains', 'Available', 'Reserved', 'Consumed'],
-      all.map(({ org, balance }) => [link(`/admin/organisations/${org.id}`, org.name), escapeHtml(org.phase), escapeHtml(org.domains.map((d) => d.domain).join(', ')), String(balance.available), String(balance.reserved), String(balance.consumed)]),
+      rows.slice(0, PAGE_SIZE).map((o) => [link(`/admin/organisations/${o.id}`, o.name), escapeHtml(o.phase), escapeHtml(o.domains.join(', ')), String(o.available), String(o.reserved), String(o.consumed)]),
       low ? 'Every organisation has enough credit.' : 'No organisations yet. Add one with `mailca org add`.',
     );
-    return consolePage(req, reply, { title: 'Organisations', body: `${low ? `<p>${link('/admin/organisations', 'Show all organisations')}</p>` : ''}\n${list}` });
+    return consolePage(req, reply, { title: 'Organisations', body: `${low ? `<p>${link('/admin/organisations', 'Show all organisations')}</p>` : ''}\n${list}\n${pager('/admin/organisations', { low: low ? '1' : '' }, pageNo, rows.length > PAGE_SIZE)}` });
   });
 
   getPage(app, guard, '/admin/organisations/:id', async (req, reply) => {

@@ -82,6 +82,16 @@ export interface ConsoleCertificate {
   readonly orderId: string | null;
 }
 
+export interface ConsoleOrganisation {
+  readonly id: string;
+  readonly name: string;
+  readonly phase: string;
+  readonly domains: readonly string[];
+  readonly available: number;
+  readonly reserved: number;
+  readonly consumed: number;
+}
+
 export interface ConsoleMail {
   readonly id: string;
   readonly to: string;
@@ -114,6 +124,8 @@ export interface ConsoleReads {
   orders(f: Page & { state?: string; awaitingDecision?: boolean }): Promise<ConsoleOrder[]>;
   /** `q` matches email, name, serial (hex, colons allowed) or organisation id or name; `expiringBefore` keeps live ones ending before then. */
   certificates(f: Page & { q?: string; serial?: string; status?: 'issued' | 'revoked'; expiringBefore?: { now: Date; before: Date } }): Promise<ConsoleCertificate[]>;
+  /** By name; `lowCreditBelow` keeps those with fewer available credits, fewest first. */
+  organisations(f: Page & { lowCreditBelow?: number }): Promise<ConsoleOrganisation[]>;
   mail(f: Page & { which: 'failed' | 'bounced'; id?: string }): Promise<ConsoleMail[]>;
   /** Audit records, newest first. */
   audit(f: AuditFilter): Promise<StoredAuditRecord[]>;
