@@ -172,8 +172,9 @@ export function createOperators(deps: OperatorsDeps) {
       if (r.kind === 'refused') {
         const rec = await deps.operators.get(email);
         if (rec?.state === 'active' && rec.lockedUntil && rec.lockedUntil > now) return { kind: 'locked', until: rec.lockedUntil };
-        // no such operator: as slow as a wrong password, so the time taken does not tell
-        if (!rec) await deps.hash.verify(input.password, await (decoy ??= deps.hash.hash(base32Lower(deps.random.bytes(16)))));
+        // no such operator (or one not set up, or removed): as slow as a wrong password, so
+        // the time taken does not tell which addresses are operators
+        if (rec?.state !== 'active') await deps.hash.verify(input.password, await (decoy ??= deps.hash.hash(base32Lower(deps.random.bytes(16)))));
         return { kind: 'wrong' };
       }
       if (r.kind === 'wrong') {
