@@ -65,6 +65,7 @@ describe('config: defaults and values', () => {
       replyCap: 20,
       pickupTtlDays: 14,
       signMail: true,
+      console: true,
       fromName: 'mailca',
       dkim: undefined,
     });
@@ -115,6 +116,7 @@ describe('config: defaults and values', () => {
         MAILCA_REPLY_CAP: '5',
         MAILCA_PICKUP_TTL_DAYS: '7',
         MAILCA_SIGN_MAIL: 'off',
+        MAILCA_CONSOLE: 'false',
         MAILCA_FROM_NAME: 'Example CA',
         DKIM_DOMAIN: 'ca.example.org',
         DKIM_SELECTOR: 'mailca',
@@ -156,6 +158,7 @@ describe('config: defaults and values', () => {
       replyCap: 5,
       pickupTtlDays: 7,
       signMail: false,
+      console: false,
       fromName: 'Example CA',
       dkim: { domain: 'ca.example.org', selector: 'mailca', privateKey: 'pem' },
     });
@@ -428,5 +431,13 @@ describe('config: OAuth 2.0 for the outbound relay (issue 14)', () => {
     expect(problemsOf({ OUTBOUND_SMTP_OAUTH_CLIENT_ID: 'app-3', OUTBOUND_SMTP_OAUTH_CLIENT_SECRET: 'x', OUTBOUND_SMTP_OAUTH_SCOPE: 's', OUTBOUND_SMTP_OAUTH_TOKEN_URL: TOKEN_URL })).toEqual([
       'OUTBOUND_SMTP_OAUTH_* is set without OUTBOUND_SMTP_URL: set OUTBOUND_SMTP_URL to the server and mailbox user (no password), or remove the OAuth settings.',
     ]);
+  });
+});
+
+describe('config: MAILCA_CONSOLE', () => {
+  it('turns the operator console off with false and lists a value that is not true or false', () => {
+    expect(load({ MAILCA_CONSOLE: 'no' }).console).toBe(false);
+    expect(load({ MAILCA_CONSOLE: 'true' }).console).toBe(true);
+    expect(problemsOf({ MAILCA_CONSOLE: 'maybe', HTTP_PORT: 'x' })).toEqual(expect.arrayContaining(['MAILCA_CONSOLE must be true or false', 'HTTP_PORT must be a port number']));
   });
 });
