@@ -9,6 +9,8 @@
 import { generateSync } from 'otplib';
 import { runCli, type CliDeps } from '../../src/cli/program.js';
 import { operatorsFor } from '../../src/service.js';
+import { urlWithSchema } from './backends.js';
+import { run } from './exec.js';
 import type { JourneyHarness } from './journey-a-harness.js';
 
 export interface CommandResult {
@@ -34,9 +36,38 @@ export async function mailcaOperators(h: JourneyHarness, args: readonly string[]
   return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
 }
 
-/** `mailca operators add --email <address>`: its output (the setup link is on stdout). */
+/**
+ * On PostgreSQL, the environment a second `mailca` process needs to work on this
+ * service's data (its schema, master key, Redis); null on PGlite, which the service holds.
+ */
+function commandEnv(h: JourneyHarness): NodeJS.ProcessEnv | null {
+  const c = h.config;
+  if (!c.databaseUrl || !h.schema || !c.masterKey) return null;
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MAILCA_ENV: 'test',
+    MAILCA_DATA_DIR: c.dataDir,
+    MAILCA_MASTER_KEY: c.masterKey,
+    MAILCA_MAIL_DOMAIN: c.mailDomain,
+    MAILCA_PUBLIC_URL: c.publicUrl,
+    DATABASE_URL: urlWithSchema(c.databaseUrl, h.schema),
+    ...(c.redisUrl ? { REDIS_URL: c.redisUrl } : {}),
+    BULLMQ_PREFIX: c.bullmqPrefix,
+    ...(c.outboundSmtpUrl ? { OUTBOUND_SMTP_URL: c.outboundSmtpUrl } : {}),
+  };
+}
+
+/**
+ * `mailca operators add --email <address>`: its standard output (the setup link first).
+ * On PostgreSQL the real command runs as its own process (`node src/main.ts`), as an
+ * operator would run it next to `mailca start`; on PGlite in this process as above.
+ */
 export async function addOperator(h: JourneyHarness, email: string): Promise<string> {
-  const r = await mailcaOperators(h, ['add', '--email', email]);
+  const env = commandEnv(h);
+  const r = env
+    ? await run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operators', 'add', '--email', email], { env, timeoutMs: 120_000 })
+    : await mailcaOperators(h, ['add', '--email', email]);
   if (r.code !== 0) throw new Error(`mailca operators add --email ${email} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }

@@ -1,6 +1,8 @@
 /**
  * The operator console end to end in Chromium (issue 15, acceptance 1 and 5): `mailca
- * operators add` prints a setup link; the operator opens it, reads the "Setup key" off the
+ * operators add` prints a setup link (on PostgreSQL the real command as its own process; on
+ * PGlite, which the test's service holds, the same command line run in-process as the admin
+ * socket runs it: test/helpers/console-operator.ts); the operator opens it, reads the "Setup key" off the
  * page, computes the authenticator code from it (otplib, as an app would), sets a
  * password and signs in by the labels Email, Password, Authentication code. A journey A
  * enrolment by mail then shows on the dashboard as one request waiting for approval, with
