@@ -22,7 +22,8 @@ SELECT 'undecided-orders', '', count(DISTINCT o.id)::int, min(o.placed_at), NULL
 UNION ALL
 SELECT 'undecided-rows', '', count(*)::int, NULL, NULL FROM orders o JOIN order_rows r ON r.order_id = o.id WHERE o.state = 'placed' AND r.state = 'pending'
 UNION ALL
-SELECT 'mail-failed', '', count(*)::int, min(created_at), NULL FROM outbound_messages WHERE state = 'failed'
+SELECT 'mail-failed', '', count(*)::int, min(m.created_at), NULL FROM outbound_messages m
+  WHERE m.state = 'failed' AND NOT EXISTS (SELECT 1 FROM outbound_messages c WHERE c.id LIKE split_part(m.id, '-', 1) || '-r%' AND c.created_at > m.created_at)
 UNION ALL
 SELECT 'mail-bounced', '', count(*)::int, min(m.bounced_at), NULL FROM outbound_messages m
   WHERE m.bounced_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbound_messages c WHERE c.id LIKE split_part(m.id, '-', 1) || '-r%' AND c.created_at > m.created_at)

@@ -255,6 +255,27 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=bounced">0<\/a>/);
   });
 
+  it('sends again a mail that finally failed; the dashboard then stops counting it', async () => {
+    const id = 'failedmailforconsoletest2';
+    const raw = Buffer.from([`From: mailca <help@${DOMAIN}>`, `To: ${WAITING}`, 'Subject: A mail the relay refused', `Message-ID: <${id}@${DOMAIN}>`, `Date: ${new Date().toUTCString()}`, '', 'Hello again.', ''].join('\r\n'));
+    await h.service.wired.store.db.query(
+      `INSERT INTO outbound_messages (id, recipient, kind, envelope_from, sealed_raw, state, attempts, last_error, created_at) VALUES ($1, $2, 'help', $3, $4, 'failed', 5, '550 5.1.1 mailbox unavailable', $5)`,
+      [id, WAITING, `bounces+${id}@${DOMAIN}`, h.service.wired.vault.seal(raw, `outbound:${id}`), new Date()],
+    );
+    expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=failed">1<\/a>/);
+    expect(await get('/admin/mail?which=failed')).toContain('550 5.1.1 mailbox unavailable');
+    const res = await post(`/admin/mail/${id}/resend`, {});
+    expect(res.status).toBe(303);
+    const copy = await h.catcher.waitFor((m) => m.envelope.from === `bounces+${id}-r1@${DOMAIN}`, 30_000);
+    expect(copy.parsed.subject).toBe('A mail the relay refused');
+    expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=failed">0<\/a>/);
+    // a mail that was sent and did not bounce is not sent again
+    const sentOnly = (await h.service.wired.store.db.query<{ id: string }>(`SELECT id FROM outbound_messages WHERE state = 'sent' AND bounced_at IS NULL LIMIT 1`))[0]!.id;
+    const refused = await post(`/admin/mail/${sentOnly}/resend`, {});
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/neither bounced nor failed/);
+  });
+
   it('publishes the CRLs now after confirmation', async () => {
     const before = (await h.service.wired.store.ca.latestCrl('issuing'))!.number;
     expect(await get('/admin/crl')).toMatch(/<button type="submit">Publish the CRLs now<\/button>/);

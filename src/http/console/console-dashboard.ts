@@ -26,7 +26,7 @@ export function dashboardRoutes(app: FastifyInstance, guard: ConsoleGuard, ops: 
         count(d.ordersAwaitingDecision.count, '/admin/orders?state=awaiting-decision'),
         escapeHtml(age(d.ordersAwaitingDecision.oldest, d.now)),
       ],
-      ['Mail that failed', count(d.mailFailed.count, '/admin/mail?which=failed'), escapeHtml(age(d.mailFailed.oldest, d.now))],
+      ['Mail that failed (not sent again)', count(d.mailFailed.count, '/admin/mail?which=failed'), escapeHtml(age(d.mailFailed.oldest, d.now))],
       ['Mail that bounced (not sent again)', count(d.mailBounced.count, '/admin/mail?which=bounced'), escapeHtml(age(d.mailBounced.oldest, d.now))],
     ];
     const jobs = d.failedJobs

@@ -20,7 +20,7 @@ export interface DashboardSnapshot {
   readonly ordersAwaitingConfirmation: Waiting;
   /** Placed orders with rows nobody decided yet (oldest: when the order was placed). */
   readonly ordersAwaitingDecision: Waiting & { readonly rows: number };
-  /** Outbound mail that finally failed, and mail that bounced and was not sent again. */
+  /** Outbound mail that finally failed, and mail that bounced, each not sent again from the console. */
   readonly mailFailed: Waiting;
   readonly mailBounced: Waiting;
   /** The latest CRL of each CA. */
