@@ -17,7 +17,7 @@ import { classifyRecipient } from './domain/mail-address.js';
 import { journeyARoutes } from './http/journey-a-routes.js';
 import { journeyBRoutes } from './http/journey-b-routes.js';
 import { createRegistrants, REGISTRANT_PURPOSE, type Registrants } from './workflow/registrants.js';
-import { createSubscriptions, type SubscriptionDeps, type Subscriptions } from './workflow/subscriptions.js';
+import { createSubscriptions, type Subscriptions } from './workflow/subscriptions.js';
 import { createKeyRecovery, RECOVERY_PURPOSE } from './workflow/recover-key.js';
 import { sendRenewalReminders } from './workflow/renewal.js';
 import { firstCommandLine, parseCommand } from './domain/reply-command.js';
@@ -39,27 +39,18 @@ import { createReplyBudget } from './jobs/reply-budget.js';
 import { createRequestLimits } from './jobs/request-limits.js';
 import { clientAddressOf } from './http/rate-limit.js';
 import type { Logger } from './log.js';
-import { createEnrolmentMailer, createOrderMailer, createMailer, createOutboxTransport, createSmtpTransport, type MailerDeps } from './outbound/index.js';
+import { createMailer, createOutboxTransport, createSmtpTransport } from './outbound/index.js';
 import { checkDataDir, createSpool } from './store/index.js';
-import { ORDER_LAYOUT, createMailTemplates, journeyATemplates, journeyBTemplates, renderOrderForm } from './templates/index.js';
-import { readOrderForm } from './inbound/order-form-reader.js';
-import type { OrderDeps } from './workflow/order-deps.js';
 import { createOrderReplyHandlers } from './workflow/order-replies.js';
 import { createOrderIntake } from './workflow/submit-order.js';
-import { DEFAULT_MAX_ROWS } from './domain/order-rows.js';
+import { botSigner, consoleFor, enrolmentDepsFor, mailerDepsFor, operatorsFor, orderDepsFor, registrantDepsFor } from './service-deps.js';
 import { wire, type WireOptions, type Wired } from './wiring.js';
-import { createConsoleStore } from './store/console-store.js';
-import { createConsole, type Console } from './workflow/console.js';
-import { createOperator } from './workflow/operator.js';
-import { createOrganisations } from './workflow/organisations.js';
 import { consolePages } from './http/console/console-pages.js';
 import { createForwarder, type Forwarder } from './workflow/forward-spooled.js';
-import type { JobQueue, MailTransport } from './workflow/ports.js';
+import type { MailTransport } from './workflow/ports.js';
 import { createIntake, type Intake } from './workflow/process-inbound.js';
-import { createReplyTokens, type ReplyHandler, type ReplyTokens } from './workflow/reply-tokens.js';
+import { type ReplyHandler, type ReplyTokens } from './workflow/reply-tokens.js';
 import { createSender } from './workflow/send-mail.js';
-import { ensureBotIdentity } from './workflow/bot-identity.js';
-import { createMailSigner } from './ca/mail-signer.js';
 import { createPickupService, expirePickups } from './workflow/collect-certificate.js';
 import type { EnrolmentDeps } from './workflow/enrolment-deps.js';
 import { createEnrolmentReplyHandlers } from './workflow/enrolment-replies.js';
@@ -74,9 +65,6 @@ import { imapSignInMetrics, smtpSignInMetrics } from './workflow/metrics-sign-in
 import type { IntakeOutcome } from './workflow/ports/metrics.js';
 import { consoleServerPlugin, type ConsolePlugin } from './http/console/index.js';
 import { queueBoard } from './http/console/queue-board.js';
-import { createOperatorMailer } from './outbound/operator-mailer.js';
-import { renderOperatorLocked } from './templates/operator-locked.js';
-import { createOperators, type Operators } from './workflow/operators.js';
 
 /** How long a stop waits for the job workers to finish the jobs they hold. */
 export const WORKER_DRAIN_MS = 30_000;
@@ -120,114 +108,6 @@ export interface Running {
   /** What the operator must read at start (a data directory that was open to others). */
   readonly warnings: readonly string[];
   stop(): Promise<void>;
-}
-
-/** The mailer's dependencies, for the service and for CLI commands that send mail. */
-export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign?: (entity: Buffer) => Buffer, log?: Logger): MailerDeps {
-  return {
-    store: wired.store.outbound,
-    jobs,
-    vault: wired.vault,
-    clock: wired.clock,
-    templates: createMailTemplates(),
-    mailDomain: config.mailDomain,
-    publicUrl: config.publicUrl,
-    fromName: config.fromName,
-    ...(config.dkim ? { dkim: { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey: config.dkim.privateKey } } : {}),
-    ...(sign ? { sign } : {}),
-    ...(log ? { log: log.child({ subsystem: 'outbound' }) } : {}),
-  };
-}
-
-/** Journey A's use-case dependencies over the wired store and CA. */
-export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): EnrolmentDeps {
-  return {
-    enrolments: wired.store.enrolments,
-    staff: wired.store.staff,
-    pickups: wired.store.pickups,
-    ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
-    mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyATemplates),
-    jobs,
-    hash: wired.hash,
-    vault: wired.vault,
-    clock: wired.clock,
-    pickupSecret: wired.pickupSecret,
-    publicUrl: config.publicUrl,
-    mailDomain: config.mailDomain,
-    pickupTtlMs: config.pickupTtlDays * 86_400_000,
-    log: log.child({ subsystem: 'enrolment' }),
-  };
-}
-
-/** The signer of the bot's mail (MAILCA_SIGN_MAIL), or undefined with a warning saying why not. */
-export async function botSigner(config: Config, wired: Wired, log: Logger): Promise<((entity: Buffer) => Buffer) | undefined> {
-  if (!config.signMail) return undefined;
-  const id = await ensureBotIdentity({ ca: wired.ca, store: wired.store.botIdentity, vault: wired.vault, clock: wired.clock }, config.mailDomain);
-  if ('unavailable' in id) {
-    log.warn({ subsystem: 'outbound' }, `outgoing mail is not S/MIME-signed: ${id.unavailable}; set MAILCA_MAIL_DOMAIN to a real domain, or MAILCA_SIGN_MAIL=false to silence this`);
-    return undefined;
-  }
-  const sign = createMailSigner(id);
-  id.pkcs8.fill(0);
-  return sign;
-}
-
-/** The console's operators (login, sessions, `mailca operators …`). */
-export function operatorsFor(config: Config, wired: Wired, jobs: JobQueue, log?: Logger, sign?: (entity: Buffer) => Buffer): Operators {
-  return createOperators({
-    operators: wired.store.operators,
-    sessions: wired.store.operatorSessions,
-    hash: wired.hash,
-    vault: wired.vault,
-    clock: wired.clock,
-    random: wired.random,
-    mail: createOperatorMailer(mailerDepsFor(config, wired, jobs, sign, log), { operatorLocked: renderOperatorLocked }),
-    publicUrl: config.publicUrl,
-    mailDomain: config.mailDomain,
-  });
-}
-
-/** Journey B's order use-case dependencies. */
-export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): OrderDeps {
-  return {
-    organisations: wired.store.organisations,
-    credits: wired.store.credits,
-    orders: wired.store.orders,
-    ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
-    mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyBTemplates),
-    forms: { render: renderOrderForm, read: (file) => readOrderForm(file), firstDataRow: ORDER_LAYOUT.firstDataRow },
-    vault: wired.vault,
-    formSecret: wired.formSecret,
-    clock: wired.clock,
-    maxRows: DEFAULT_MAX_ROWS,
-    log: log.child({ subsystem: 'orders' }),
-    jobs,
-  };
-}
-
-/** Journey B after approval: registrants, their certificates' life (reissue, revocation, reminders) and key recovery. */
-export function registrantDepsFor(config: Config, wired: Wired, orders: OrderDeps): SubscriptionDeps {
-  return { ...orders, registrants: wired.store.registrants, issuing: wired.ca, ca: wired.ca, hash: wired.hash, linkSecret: wired.pickupSecret, publicUrl: config.publicUrl };
-}
-
-/** The operator console's use cases (its pages): the CLI's operator, organisation, CA and audit use cases over this service's store and queues. */
-export function consoleFor(parts: { wired: Wired; jobs: Pick<Jobs, 'enqueue' | 'counts'>; enrolment: EnrolmentDeps; subscriptions: Subscriptions }): Console {
-  const { wired, jobs, enrolment } = parts;
-  return createConsole({
-    store: createConsoleStore(wired.store.db, wired.clock),
-    operator: createOperator({ ...enrolment, smime: parts.subscriptions }),
-    organisations: createOrganisations({ organisations: wired.store.organisations, credits: wired.store.credits, mailDomain: enrolment.mailDomain }),
-    orders: wired.store.orders,
-    ca: enrolment.ca,
-    audit: wired.store.audit,
-    outbound: wired.store.outbound,
-    vault: wired.vault,
-    jobs,
-    clock: wired.clock,
-    jobCounts: () => jobs.counts(),
-  });
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Running> {
@@ -533,7 +413,6 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       if (!config.metrics) routes.push(...metricsRoutes({ service: metricsService, token: config.metricsToken }));
       routes.push(...journeyBRoutes({ registrants, recovery, subscriptions, csrfSecret: wired.pickupSecret, log: log.child({ subsystem: 'http' }) }));
       routes.push(...journeyARoutes({ ca: wired.ca, pickup: createPickupService(enrolment), csrfSecret: wired.pickupSecret, now: () => wired.clock.now(), log: log.child({ subsystem: 'http' }) }));
-      // abuse limits on every POST, counted in Redis so that all web processes share them
       // the operator console under /admin (MAILCA_CONSOLE): the login, then each part
       // below with the login's guard in front; off, every /admin address answers 404
       const consolePlugins: ConsolePlugin[] = [];
@@ -543,6 +422,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       consolePlugins.push(queueBoard({ redis: target, prefix: config.bullmqPrefix, publicUrl: config.publicUrl }));
       consolePlugins.push(...(opts.consolePlugins ?? []));
       const consolePlugin = config.console ? [consoleServerPlugin({ operators: operatorsFor(config, wired, jobs, log, sign), publicUrl: config.publicUrl, plugins: consolePlugins })] : [];
+      // abuse limits on every POST, counted in Redis so that all web processes share them
       const limits = createRequestLimits({ redis, prefix: config.bullmqPrefix, perTokenPerMinute: config.webLimits.perToken, perAddressPerMinute: config.webLimits.perAddress, log: log.child({ subsystem: 'http' }) });
       const http: HttpServer = createHttpServer({
         host: config.httpHost,

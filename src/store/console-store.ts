@@ -8,6 +8,7 @@ import type { StoredAuditRecord } from '../domain/audit-chain.js';
 import type { Clock } from '../workflow/ports.js';
 import type { ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleOrganisation, ConsoleStore, DashboardSnapshot, Waiting } from '../workflow/ports/console.js';
 import { appendAudit } from './audit-log.js';
+import { auditRecordFrom } from './audit-store.js';
 import { type Db, type Row, toDate } from './db.js';
 
 const WAITING_STATES = ['awaiting-confirmation', 'awaiting-approval', 'issued', 'collected'] as const;
@@ -67,18 +68,6 @@ function certificateOf(r: Row): ConsoleCertificate {
   };
 }
 
-function auditOf(r: Row): StoredAuditRecord {
-  return {
-    seq: Number(r.seq),
-    at: toDate(r.at),
-    actor: String(r.actor),
-    action: String(r.action),
-    subject: String(r.subject),
-    details: typeof r.details === 'string' ? (JSON.parse(r.details) as unknown) : r.details,
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
-  };
-}
 
 export function createConsoleStore(db: Db, clock: Clock): ConsoleStore {
   return {
@@ -241,7 +230,7 @@ export function createConsoleStore(db: Db, clock: Clock): ConsoleStore {
         `SELECT seq::text AS seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${p(f.limit)}`,
         params,
       );
-      return rows.map(auditOf);
+      return rows.map(auditRecordFrom);
     },
 
     saveResend(copy, audit) {

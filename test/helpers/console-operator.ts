@@ -8,7 +8,7 @@
  */
 import { generateSync } from 'otplib';
 import { runCli, type CliDeps } from '../../src/cli/program.js';
-import { operatorsFor } from '../../src/service.js';
+import { operatorsFor } from '../../src/service-deps.js';
 import { urlWithSchema } from './backends.js';
 import { run } from './exec.js';
 import type { JourneyHarness } from './journey-a-harness.js';

@@ -9,7 +9,7 @@
 import { generateSync } from 'otplib';
 import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorsFor } from '../../src/service.js';
+import { operatorsFor } from '../../src/service-deps.js';
 import { FAILING_IMPACTS, capture, createAxeAuditor, failingReport, type AxeAuditor } from '../helpers/axe-audit.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';

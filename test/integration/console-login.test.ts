@@ -19,7 +19,7 @@ import { peersPresent } from '../helpers/peers.js';
 import { freePort } from '../helpers/redis.js';
 import { pooledKeyMaker } from '../helpers/test-ca.js';
 import { runCli, type CliDeps } from '../../src/cli/program.js';
-import { operatorsFor } from '../../src/service.js';
+import { operatorsFor } from '../../src/service-deps.js';
 
 const DATA = 'console-test-data-7f3a';
 const PASSWORD = 'violet kettle orbit 42';

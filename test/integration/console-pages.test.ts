@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSync } from 'otplib';
-import { operatorsFor } from '../../src/service.js';
+import { operatorsFor } from '../../src/service-deps.js';
 import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { ADMIN_1, DOMAIN, HOLDER, PEOPLE, enrolmentBody, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
@@ -17,6 +17,7 @@ import { peersPresent } from '../helpers/peers.js';
 import { placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
 import { launchChromium } from '../helpers/browser.js';
 import { createAxeAuditor, failingReport, FAILING_IMPACTS, type CapturedPage } from '../helpers/axe-audit.js';
+import { deliveryReport } from '../helpers/delivery-report.js';
 
 const OPERATOR = 'ops@council.test';
 const OPERATOR_PASSWORD = 'quartz-harbour-violet-2031';
@@ -213,30 +214,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     const sent = h.catcher.messages.find((m) => m.envelope.to.includes(WAITING))!;
     const verp = sent.envelope.from;
     const outboundId = /^bounces\+([a-z0-9-]+)@/.exec(verp)![1]!;
-    const dsn = [
-      `From: Mail Delivery System <MAILER-DAEMON@mx.${PEOPLE}>`,
-      `To: ${verp}`,
-      'Subject: Undelivered Mail Returned to Sender',
-      `Message-ID: <dsn-${outboundId}@mx.${PEOPLE}>`,
-      `Date: ${new Date().toUTCString()}`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain',
-      '',
-      'The mail could not be delivered.',
-      '--b1',
-      'Content-Type: message/delivery-status',
-      '',
-      `Reporting-MTA: dns; mx.${PEOPLE}`,
-      '',
-      `Final-Recipient: rfc822; ${WAITING}`,
-      'Action: failed',
-      'Status: 5.2.2',
-      '--b1--',
-      '',
-    ].join('\r\n');
+    const dsn = deliveryReport({ verp, outboundId, mtaDomain: PEOPLE, recipient: WAITING, status: '5.2.2' });
     await h.sendRaw(dsn, { from: '', to: verp }, false);
     await h.settled();
     expect((await h.service.wired.store.outbound.load(outboundId))!.bouncedAt).toBeInstanceOf(Date);

@@ -23,6 +23,7 @@ import { freePort, randomPrefix, startTestRedis, type TestRedis } from '../helpe
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from '../helpers/smtp-catcher.js';
 import { pooledKeyMaker } from '../helpers/test-ca.js';
 import { createSenderDomain, plainMessage } from '../helpers/sender-domain.js';
+import { deliveryReport } from '../helpers/delivery-report.js';
 
 const DOMAIN = 'bot.test';
 const SENDER_DOMAIN = 'src.test';
@@ -238,30 +239,7 @@ describe.skipIf(!haveAll).each(BACKENDS)('mail channel on $name', (backend) => {
     const verp = reply!.envelope.from;
     const outboundId = /^bounces\+([a-z2-7]+)@/.exec(verp)![1]!;
     const before = catcher.messages.length;
-    const dsn = [
-      `From: Mail Delivery System <MAILER-DAEMON@mx.${SENDER_DOMAIN}>`,
-      `To: ${verp}`,
-      'Subject: Undelivered Mail Returned to Sender',
-      `Message-ID: <dsn-${outboundId}@mx.${SENDER_DOMAIN}>`,
-      `Date: ${new Date().toUTCString()}`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain',
-      '',
-      'The mail could not be delivered.',
-      '--b1',
-      'Content-Type: message/delivery-status',
-      '',
-      `Reporting-MTA: dns; mx.${SENDER_DOMAIN}`,
-      '',
-      `Final-Recipient: rfc822; gone@${SENDER_DOMAIN}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      '--b1--',
-      '',
-    ].join('\r\n');
+    const dsn = deliveryReport({ verp, outboundId, mtaDomain: SENDER_DOMAIN, recipient: `gone@${SENDER_DOMAIN}`, status: '5.1.1' });
     const id = await send(dsn, { from: '', to: [verp] });
     expect(await finished(id)).toEqual({ state: 'processed', reason: 'INTAKE.BOUNCE' });
     const out = await service.wired.store.outbound.load(outboundId);
