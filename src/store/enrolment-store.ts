@@ -1,6 +1,7 @@
 import type { Clock, EnrolmentPatch, EnrolmentRecord, EnrolmentState, EnrolmentStore } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
 import { type Db, type Row, toBuffer, toDate } from './db.js';
+import { createRevokePhraseStore } from './revoke-phrase-store.js';
 
 const date = (v: unknown): Date | null => (v == null ? null : toDate(v));
 const text = (v: unknown): string | null => (v == null ? null : String(v));
@@ -62,6 +63,8 @@ function assignments(patch: EnrolmentPatch, first: number, onlyIfNull: boolean):
 
 export function createEnrolmentStore(db: Db, clock: Clock): EnrolmentStore {
   return {
+    revokePhrase: createRevokePhraseStore(db, clock),
+
     create(rec, audit) {
       return db.transaction(async (tx) => {
         const now = clock.now();

@@ -483,4 +483,20 @@ CREATE TABLE operator_sessions (
 CREATE INDEX operator_sessions_live ON operator_sessions (operator) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 14,
+    name: 'revoke-phrase-attempts',
+    sql: `
+-- REVOKE <challenge phrase> by mail under the attempt rule (take, then check): at most 5
+-- phrases are ever checked per request; the 5th wrong one locks revocation by mail (the
+-- operator can still revoke). A row is made when the first phrase is tried.
+CREATE TABLE revoke_phrase_attempts (
+  enrolment_id     text PRIMARY KEY REFERENCES enrolments (id),
+  failed_attempts  integer NOT NULL DEFAULT 0,
+  state            text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'locked')),
+  locked_at        timestamptz,
+  CHECK ((state = 'locked') = (locked_at IS NOT NULL))
+);
+`,
+  },
 ];

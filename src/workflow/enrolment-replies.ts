@@ -8,6 +8,7 @@
 import type { Command } from '../domain/reply-command.js';
 import { activateCertificate } from './activate-certificate.js';
 import { renew } from './renewal.js';
+import { revokeByPhrase, revokeRefusedLine } from './revoke-by-phrase.js';
 import { PURPOSE, STATUS_TTL_MS, answer, approversFor, askApprovers, describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
 import type { EnrolmentRecord, ReplyContext } from './ports.js';
 import type { ReplyHandler } from './reply-tokens.js';
@@ -150,28 +151,23 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
   };
 
   /**
-   * REVOKE <challenge phrase> (journey A step 7): the phrase, checked against its slow hash,
-   * authorises revocation; the CRL is reissued at once and the holder told. The reason
-   * recorded is cessationOfOperation — the holder no longer wants it used; S/MIME BR 7.2.2
-   * forbids `unspecified` as a CRL reason.
+   * REVOKE <challenge phrase> (journey A step 7): the phrase authorises revocation under the
+   * five-try rule (revoke-by-phrase.ts); the CRL is reissued at once and the holder told.
    */
   async function revoke(req: Req, e: EnrolmentRecord, phrase: string | null): Promise<void> {
     const cert = e.serial ? await deps.ca.certificate(e.serial) : null;
     if (!cert || cert.status !== 'issued') return notHere(deps, e, req.reply, cert?.status === 'revoked' ? 'STATUS (the certificate is already revoked)' : 'STATUS (there is no certificate to revoke yet)');
+    const d = describeState(e);
     if (phrase === null) {
-      const d = describeState(e);
       await deps.mail.send('requestStatus', answer(req.reply), { ref: e.id, state: d.state, lines: ['REVOKE needs the challenge phrase given with the request, so nothing was changed. Reply "REVOKE <challenge phrase>" on the first line.', ...d.lines] });
       return;
     }
-    if (!(await deps.hash.verify(phrase, e.phraseHash))) {
-      deps.log.info({ enrolmentId: e.id, inboundId: req.inboundId }, 'revocation refused: wrong challenge phrase');
-      const d = describeState(e);
-      await deps.mail.send('requestStatus', answer(req.reply), { ref: e.id, state: d.state, lines: ['The challenge phrase does not match the one given with the request, so nothing was changed. Reply "REVOKE <challenge phrase>" exactly as you wrote it in the request.', ...d.lines] });
+    const r = await revokeByPhrase(deps, { e, serial: cert.serial, phrase, from: req.from.toLowerCase(), inboundId: req.inboundId });
+    if (r.kind !== 'revoked') {
+      await deps.mail.send('requestStatus', answer(req.reply), { ref: e.id, state: d.state, lines: [revokeRefusedLine(r, cert.serial), ...d.lines] });
       return;
     }
-    const r = await deps.ca.revoke({ serial: cert.serial, reason: 'cessationOfOperation', actor: `mail:${req.from.toLowerCase()}` });
-    await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${cert.serial}`), { ref: e.id, serial: cert.serial, revokedAt: r.record.revokedAt ?? deps.clock.now() });
-    deps.log.info({ enrolmentId: e.id, serial: cert.serial, crlNumber: r.crlNumber.toString() }, 'certificate revoked at the holder\'s request');
+    await deps.mail.send('certificateRevoked', notice(e, e.email, `revoked:${cert.serial}`), { ref: e.id, serial: cert.serial, revokedAt: r.revokedAt });
   }
 
   return new Map([

@@ -10,10 +10,12 @@ import type { RevocationReason } from '../domain/revocation.js';
 import type { UnreadableReason } from '../domain/mime-limits.js';
 import type { AttemptCounter } from './ports/attempts.js';
 import type { AuditEntry } from './ports/audit.js';
+import type { RevokePhraseStore } from './ports/revoke-phrase.js';
 import type { SenderAuthFacts } from '../domain/sender-auth.js';
 
 export type { AttemptCounter, GuardedRecord } from './ports/attempts.js';
 export type { AuditEntry } from './ports/audit.js';
+export type { RevokePhraseAttempts, RevokePhraseStore } from './ports/revoke-phrase.js';
 export type { SenderAuthEntry, SenderAuthLog } from './ports/sender-auth.js';
 export type { AuditFilter, ConsoleCertificate, ConsoleEnrolment, ConsoleMail, ConsoleOrder, ConsoleOrganisation, ConsoleReads, ConsoleStore, ConsoleWrites, DashboardSnapshot, Page, ResentMail, Waiting } from './ports/console.js';
 export type { OperatorRecord, OperatorMailer, OperatorSessionRecord, OperatorSessionStore, OperatorState, OperatorStore, OperatorSummary } from './ports/operators.js';
@@ -611,6 +613,8 @@ export interface EnrolmentStore {
   /** Sets the approver scope of a request awaiting approval that had none; null when it had one. */
   claimApprovers(id: string, scope: 'local' | 'global'): Promise<EnrolmentRecord | null>;
   bySerial(serial: string): Promise<EnrolmentRecord | null>;
+  /** The challenge phrase's attempts (REVOKE by mail; take, then check: workflow/attempt-guard.ts). */
+  readonly revokePhrase: RevokePhraseStore;
 }
 
 export type PickupState = 'open' | 'locked' | 'collected' | 'expired';
