@@ -168,6 +168,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       store: {
         ...wired.store,
         pickups: withCountedAttempts(wired.store.pickups, 'pickup', metrics),
+        enrolments: { ...wired.store.enrolments, revokePhrase: withCountedAttempts(wired.store.enrolments.revokePhrase, 'revoke-phrase', metrics) },
         registrants: withCountedAttempts(wired.store.registrants, 'registrant', metrics),
         recoveries: withCountedAttempts(wired.store.recoveries, 'recovery', metrics),
       },

@@ -87,6 +87,12 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('REVOKE
     expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
     expect(await auditRows('enrolment.revoke-locked', ref)).toHaveLength(1);
 
+    // the attempts are counted for /metrics like every other guard's
+    const metrics = await (await fetch(`http://127.0.0.1:${h.service.httpPort}/metrics`)).text();
+    const series = (outcome: string): number => Number(new RegExp(`^mailca_secret_attempts_total\\{guard="revoke-phrase",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(series('wrong')).toBe(LIMIT);
+    expect(series('refused')).toBe(BURST - LIMIT + 1);
+
     // no phrase, right or wrong, in the log, the audit log or any mail
     const audit = JSON.stringify(await h.service.wired.store.db.query('SELECT details FROM audit_log WHERE subject = $1', [ref]));
     const mailText = [...answers, ...last].map((m) => `${m.raw.toString()}\n${textOf(m)}`).join('\n');
