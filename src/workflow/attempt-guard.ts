@@ -1,7 +1,8 @@
 /**
  * The one rule for every limited secret (pickup PIN, registrant shared password,
  * collection password, forgot-password challenge answer, revocation challenge answer,
- * recovery PIN): **take, then check**. The attempt is taken in the store first — one
+ * recovery PIN, journey A's REVOKE <challenge phrase> by mail, the console's sign-in):
+ * **take, then check**. The attempt is taken in the store first — one
  * conditional UPDATE that succeeds only while fewer than `limit` are taken and the link
  * still accepts attempts — and only then is the secret compared with its slow hash. So
  * however many requests arrive at once, at most `limit` secrets are ever checked per
