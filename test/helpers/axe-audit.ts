@@ -50,6 +50,12 @@ export interface AxeAuditor {
 export const WCAG_21_AA_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
 export const FAILING_IMPACTS: readonly string[] = ['serious', 'critical'];
 
+/** Moderate and minor findings do not fail a test, but are worth seeing: printed as a warning. */
+export function warnMinorFindings(findings: readonly Finding[]): void {
+  const minor = findings.filter((f) => !FAILING_IMPACTS.includes(f.impact));
+  if (minor.length > 0) console.warn(`axe-core, not failing (moderate or minor):\n${minor.map((f) => `${f.page} [${f.scheme}]: ${f.id} (${f.impact}) ${f.targets.join(', ')}`).join('\n')}`);
+}
+
 /** The page as the server sent it, from its navigation response (read at once, before the next one). */
 export async function capture(response: Response): Promise<CapturedPage> {
   return { url: response.url(), status: response.status(), headers: await response.allHeaders(), body: await response.body() };

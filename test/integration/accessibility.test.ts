@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganisations } from '../../src/workflow/organisations.js';
-import { FAILING_IMPACTS, capture, createAxeAuditor, failingReport, type AxeAuditor } from '../helpers/axe-audit.js';
+import { capture, createAxeAuditor, warnMinorFindings, failingReport, type AxeAuditor } from '../helpers/axe-audit.js';
 import { launchChromium } from '../helpers/browser.js';
 import { DOMAIN, HOLDER, PEOPLE, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
@@ -53,9 +53,7 @@ describe.skipIf(!peersPresent('redis-server', 'chromium'))('accessibility: every
   }, 120_000);
 
   afterAll(async () => {
-    // moderate and minor findings do not fail the test, but are worth seeing
-    const minor = auditor?.findings.filter((f) => !FAILING_IMPACTS.includes(f.impact)) ?? [];
-    if (minor.length > 0) console.warn(`axe-core, not failing (moderate or minor):\n${minor.map((f) => `${f.page} [${f.scheme}]: ${f.id} (${f.impact}) ${f.targets.join(', ')}`).join('\n')}`);
+    warnMinorFindings(auditor?.findings ?? []);
     await auditor?.close();
     await browser?.close();
     await Promise.all([a?.stop(), b?.stop()]);

@@ -10,7 +10,7 @@ import { generateSync } from 'otplib';
 import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorsFor } from '../../src/service-deps.js';
-import { FAILING_IMPACTS, capture, createAxeAuditor, failingReport, type AxeAuditor } from '../helpers/axe-audit.js';
+import { capture, createAxeAuditor, warnMinorFindings, failingReport, type AxeAuditor } from '../helpers/axe-audit.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
@@ -35,8 +35,7 @@ describe.skipIf(!peersPresent('redis-server', 'chromium'))('console login in Chr
     auditor = await createAxeAuditor(browser);
   }, 120_000);
   afterAll(async () => {
-    const minor = auditor?.findings.filter((f) => !FAILING_IMPACTS.includes(f.impact)) ?? [];
-    if (minor.length > 0) console.warn(`axe-core, not failing (moderate or minor):\n${minor.map((f) => `${f.page} [${f.scheme}]: ${f.id} (${f.impact}) ${f.targets.join(', ')}`).join('\n')}`);
+    warnMinorFindings(auditor?.findings ?? []);
     await auditor?.close();
     await browser?.close();
     await h?.stop();

@@ -16,7 +16,7 @@ import { ADMIN_1, DOMAIN, HOLDER, PEOPLE, enrolmentBody, startJourneyHarness, th
 import { peersPresent } from '../helpers/peers.js';
 import { placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
 import { launchChromium } from '../helpers/browser.js';
-import { createAxeAuditor, failingReport, FAILING_IMPACTS, type CapturedPage } from '../helpers/axe-audit.js';
+import { createAxeAuditor, warnMinorFindings, failingReport, FAILING_IMPACTS, type CapturedPage } from '../helpers/axe-audit.js';
 import { deliveryReport } from '../helpers/delivery-report.js';
 
 const OPERATOR = 'ops@council.test';
@@ -314,8 +314,7 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     try {
       for (const [name, captured] of pages) await auditor.audit(name, captured);
       expect(auditor.audited.length).toBeGreaterThan(15);
-      const minor = auditor.findings.filter((f) => !FAILING_IMPACTS.includes(f.impact));
-      if (minor.length > 0) console.warn(`axe-core, not failing (moderate or minor):\n${minor.map((f) => `${f.page} [${f.scheme}]: ${f.id} (${f.impact}) ${f.targets.join(', ')}`).join('\n')}`);
+      warnMinorFindings(auditor.findings);
       const report = failingReport(auditor.findings.filter((f) => FAILING_IMPACTS.includes(f.impact)));
       expect(report, `axe-core found serious or critical violations:\n${report}`).toBe('');
     } finally {
