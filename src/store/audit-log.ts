@@ -1,8 +1,7 @@
 import { auditDigest as digest, GENESIS_HASH } from '../domain/audit-chain.js';
 import type { AuditEntry } from '../workflow/ports.js';
 import type { Sql } from './db.js';
-
-const AUDIT_LOCK = 7_201_002;
+import { ADVISORY_LOCK, advisoryLockSql } from './advisory-lock.js';
 export { GENESIS_HASH };
 
 /** The hash of a record (src/domain/audit-chain.ts), for an entry about to be appended. */
@@ -15,9 +14,7 @@ export function auditDigest(prevHash: string, at: Date, e: AuditEntry): string {
  * record commit together. An advisory lock keeps the chain linear across processes.
  */
 export async function appendAudit(tx: Sql, at: Date, e: AuditEntry): Promise<void> {
-  // the lock id is a constant in the text, so the statement needs no parameters (one
-  // round trip on PGlite, see pglite-db.ts)
-  await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  await tx.query(advisoryLockSql(ADVISORY_LOCK.audit));
   const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const prev = last[0]?.hash ?? GENESIS_HASH;
   const details = e.details ?? {};

@@ -2,8 +2,7 @@ import type { RevocationReason } from '../domain/revocation.js';
 import type { AuthorityRecord, CaId, CaStore, CertificateRecord, Clock, CrlEntry } from '../workflow/ports.js';
 import { appendAudit } from './audit-log.js';
 import { type Db, type Row, toBuffer, toDate } from './db.js';
-
-const CRL_LOCK_BASE = 7_201_100;
+import { ADVISORY_LOCK, advisoryLockSql } from './advisory-lock.js';
 
 function certificateFrom(r: Row): CertificateRecord {
   return {
@@ -151,7 +150,7 @@ export function createCaStore(db: Db, clock: Clock): CaStore {
 
     saveCrl(caId, build, audit) {
       return db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [CRL_LOCK_BASE + (caId === 'root' ? 0 : 1)]);
+        await tx.query(advisoryLockSql(caId === 'root' ? ADVISORY_LOCK.rootCrl : ADVISORY_LOCK.issuingCrl));
         const rows = await tx.query<{ n: string }>('SELECT (COALESCE(MAX(number), 0) + 1)::text AS n FROM crls WHERE ca_id = $1', [caId]);
         const number = BigInt(rows[0]!.n);
         const crl = build(number);

@@ -6,7 +6,11 @@ import { isUnavailable, storeUnavailable, translateConnectionError } from './una
 // int8 (bigint) as string and let callers convert; timestamps as Date (pg default).
 const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-/** Taken while a schema is created, so that processes starting together do not race on it. */
+/**
+ * Taken while a schema is created, so that processes starting together do not race on it;
+ * database-wide by design, since the schema it guards does not exist yet. (The locks
+ * within a schema are in advisory-lock.ts.)
+ */
 const SCHEMA_LOCK = 7_201_002;
 
 export interface PostgresOptions {
