@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 /**
  * The `mailca` process: read config, wire the layers, run the command line.
+ *
+ * The service (queues, SMTP and IMAP, the web role, templates and the order form) and the
+ * mail checks are imported by the commands that use them only, so that `mailca show`,
+ * `mailca org list` and the rest start without loading what they never run.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +14,8 @@ import { runCli } from './cli/program.js';
 import { describeError } from './domain/errors.js';
 import { createRootLogger } from './log.js';
 import { wire } from './wiring.js';
-import { listOutbox } from './outbound/index.js';
-import { checkRelay } from './outbound/relay-check.js';
-import { checkImapMailbox } from './inbound/imap-check.js';
-import { createOAuthTokenSource } from './inbound/oauth-token-source.js';
 import type { MailCheckPart } from './cli/check-commands.js';
-import { enrolmentDepsFor, operatorsFor, orderDepsFor, registrantDepsFor } from './service-deps.js';
-import { startService, type Running } from './service.js';
+import type { Running } from './service.js';
 import { createSubscriptions } from './workflow/subscriptions.js';
 import { join } from 'node:path';
 import { forwardable, forwardToService, serveAdminSocket } from './cli/admin-socket.js';
@@ -53,11 +52,17 @@ const storeOnlyQueue: JobQueue = { enqueue: async () => undefined };
 
 async function outboxListing(config: Config) {
   const dir = join(config.dataDir, 'outbox');
+  const { listOutbox } = await import('./outbound/index.js');
   return { dir, entries: await listOutbox(dir) };
 }
 
 /** `mailca check mail`: each configured mail service signed in to once, as the service would. */
 async function checkMail(config: Config, sendTo: string | undefined): Promise<MailCheckPart[]> {
+  const [{ checkRelay }, { checkImapMailbox }, { createOAuthTokenSource }] = await Promise.all([
+    import('./outbound/relay-check.js'),
+    import('./inbound/imap-check.js'),
+    import('./inbound/oauth-token-source.js'),
+  ]);
   const parts: MailCheckPart[] = [];
   if (config.imapUrl) {
     const oauth = config.imapOAuth;
@@ -92,7 +97,10 @@ function inServiceDeps(io: CliIo, running: Running, config: Config): CliDeps {
     openOperator: async () => ({ operator: createOperator({ ...running.enrolment, smime: running.subscriptions }), close: async () => undefined }),
     openOrganisations: async () => ({ organisations: createOrganisations({ organisations: running.wired.store.organisations, credits: running.wired.store.credits, mailDomain: config.mailDomain }), close: async () => undefined }),
     openAudit: async () => auditOps(running.wired.store.audit, async () => undefined),
-    openOperators: async () => ({ operators: operatorsFor(config, running.wired, running.jobs), close: async () => undefined }),
+    openOperators: async () => {
+      const { operatorsFor } = await import('./service-deps.js');
+      return { operators: operatorsFor(config, running.wired, running.jobs), close: async () => undefined };
+    },
     start: () => Promise.reject(new MailcaError({ code: 'CLI.RUNNING', message: 'mailca is already running on this data directory.', hint: 'Stop it first, or give the new one its own MAILCA_DATA_DIR.', permanent: true })),
     stopSignal: () => new Promise(() => undefined),
     outbox: () => outboxListing(config),
@@ -122,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = rootLogger(config, 'command');
       const w = await wire(config, log, { warn: io.err });
+      const { enrolmentDepsFor, orderDepsFor, registrantDepsFor } = await import('./service-deps.js');
       const smime = createSubscriptions(registrantDepsFor(config, w, orderDepsFor(config, w, storeOnlyQueue, log)));
       return { operator: createOperator({ ...enrolmentDepsFor(config, w, storeOnlyQueue, log), smime }), close: w.close };
     },
@@ -129,6 +138,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = envToConfig(readEnv());
       const log = rootLogger(config, 'command');
       const w = await wire(config, log, { warn: io.err });
+      const { operatorsFor } = await import('./service-deps.js');
       return { operators: operatorsFor(config, w, storeOnlyQueue, log), close: w.close };
     },
     async openAudit() {
@@ -151,6 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     async start(roles) {
       const config = envToConfig(readEnv());
       const log = rootLogger(config, 'service');
+      const { startService } = await import('./service.js');
       const running = await startService(config, log, { roles, warn: io.err });
       const socketPath = adminSocketPath(config);
       let stopAll = running.stop;
