@@ -7,7 +7,8 @@ import { type Command, Option } from 'commander';
 import { MailcaError } from '../domain/errors.js';
 import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.js';
 import type { Operator } from '../workflow/operator.js';
-import type { EnrolmentState } from '../workflow/ports.js';
+import type { EnrolmentState, RevokePhraseAttempts } from '../workflow/ports.js';
+import { REVOKE_PHRASE_ATTEMPTS } from '../workflow/revoke-by-phrase.js';
 import { CLI_ACTOR, type CliIo } from './ca-commands.js';
 import { senderAuthLine } from './sender-auth-lines.js';
 
@@ -18,6 +19,18 @@ export interface JourneyCliDeps {
 }
 
 const STATES: readonly EnrolmentState[] = ['awaiting-confirmation', 'cancelled', 'awaiting-approval', 'rejected', 'approved', 'issued', 'collected', 'active', 'locked', 'expired'];
+
+/** What `mailca show` says of REVOKE by mail; nothing while no wrong phrase was tried. */
+export function revokeByMailLine(a: RevokePhraseAttempts | null, serial: string | null): string | null {
+  if (!a) return null;
+  const instead = `\`mailca revoke ${serial ?? '<serial>'} --reason <reason>\` still revokes`;
+  if (a.state === 'locked') {
+    const when = a.lockedAt ? ` ${a.lockedAt.toISOString()}` : '';
+    return `Revocation by mail locked${when} after ${REVOKE_PHRASE_ATTEMPTS} wrong challenge phrases; ${instead}.`;
+  }
+  if (a.failedAttempts === 0) return null;
+  return `Revocation by mail: ${a.failedAttempts} of ${REVOKE_PHRASE_ATTEMPTS} tries used by wrong challenge phrases; it locks at ${REVOKE_PHRASE_ATTEMPTS}.`;
+}
 
 async function withOperator<T>(deps: JourneyCliDeps, fn: (op: Operator) => Promise<T>): Promise<T> {
   const { operator, close } = await deps.openOperator();
@@ -113,6 +126,8 @@ export function registerJourneyCommands(program: Command, deps: JourneyCliDeps):
       deps.io.out(`  Phone ${e.phone}; key ${e.keyType ?? 'from the holder\'s CSR'}; requested by ${e.requestedBy}.`);
       if (e.comments) deps.io.out(`  Comments: ${e.comments}`);
       if (r.certificate) deps.io.out(`  Certificate ${r.certificate.serial}: ${r.certificateState ?? r.certificate.status}${r.certificate.activatedAt ? `, activated ${r.certificate.activatedAt.toISOString()}` : ''}${r.certificate.notAfter ? `, valid until ${r.certificate.notAfter.toISOString()}` : ''}.`);
+      const revokeLine = revokeByMailLine(r.revokeByMail, r.certificate?.serial ?? e.serial);
+      if (revokeLine) deps.io.out(`  ${revokeLine}`);
       for (const e of auth) deps.io.out(`  ${senderAuthLine(e)}`);
     });
 

@@ -11,7 +11,7 @@ import { approversFor, askApprovers } from './enrolment-deps.js';
 import { describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
 import { normaliseSerial, type RevocationReason } from '../domain/revocation.js';
 import type { Subscriptions } from './subscriptions.js';
-import type { CertificateRecord, EnrolmentRecord, EnrolmentState, StaffMember, StaffRole } from './ports.js';
+import type { CertificateRecord, EnrolmentRecord, EnrolmentState, RevokePhraseAttempts, StaffMember, StaffRole } from './ports.js';
 
 const LA = /^[A-Z]\d{4}$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -67,12 +67,20 @@ export function createOperator(deps: OperatorDeps) {
     listStaff: (): Promise<StaffMember[]> => deps.staff.list(),
     listRequests: (state: EnrolmentState | undefined, limit: number): Promise<EnrolmentRecord[]> => deps.enrolments.list({ ...(state ? { state } : {}), limit }),
     /** A request by its reference, or the request of a certificate serial. */
-    async show(ref: string): Promise<{ request: EnrolmentRecord; status: ReturnType<typeof describeState>; certificate: CertificateRecord | null; certificateState: ReturnType<typeof certificateStatus> | null } | null> {
+    async show(ref: string): Promise<{
+      request: EnrolmentRecord;
+      status: ReturnType<typeof describeState>;
+      certificate: CertificateRecord | null;
+      certificateState: ReturnType<typeof certificateStatus> | null;
+      /** Challenge phrases tried by mail (REVOKE), null when none was. */
+      revokeByMail: RevokePhraseAttempts | null;
+    } | null> {
       const r = ref.trim();
       const e = /^r-/i.test(r) ? await deps.enrolments.get(r.toUpperCase()) : await deps.enrolments.bySerial(r.toLowerCase().replace(/:/g, ''));
       if (!e) return null;
       const certificate = e.serial ? await deps.ca.certificate(e.serial) : null;
-      return { request: e, status: describeState(e), certificate, certificateState: certificate ? certificateStatus(certificate, deps.clock.now()) : null };
+      const revokeByMail = await deps.enrolments.revokePhrase.get(e.id);
+      return { request: e, status: describeState(e), certificate, certificateState: certificate ? certificateStatus(certificate, deps.clock.now()) : null, revokeByMail };
     },
     /** How the sender of each reply about a request or order (R-…, O-…) was authenticated, oldest first. */
     senderAuth: (ref: string) => deps.tokens.senderAuthFor(ref.trim().toUpperCase()),

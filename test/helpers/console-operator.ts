@@ -1,5 +1,6 @@
 /**
- * `mailca operators …` against a journey harness's running mailca. The harness runs mailca
+ * `mailca operators …` (and other commands, mailcaInService) against a journey harness's
+ * running mailca. The harness runs mailca
  * in the test's process (PGlite is then held by that process, and the schema of a
  * PostgreSQL test is not in any environment a second process could read), so the command
  * line is run the way the admin socket runs a forwarded command (main.ts, inServiceDeps):
@@ -9,6 +10,7 @@
 import { generateSync } from 'otplib';
 import { runCli, type CliDeps } from '../../src/cli/program.js';
 import { operatorsFor } from '../../src/service-deps.js';
+import { createOperator } from '../../src/workflow/operator.js';
 import { urlWithSchema } from './backends.js';
 import { run } from './exec.js';
 import type { JourneyHarness } from './journey-a-harness.js';
@@ -20,11 +22,20 @@ export interface CommandResult {
 }
 
 export async function mailcaOperators(h: JourneyHarness, args: readonly string[]): Promise<CommandResult> {
+  return mailcaInService(h, ['operators', ...args]);
+}
+
+/**
+ * Any `mailca` command as the admin socket runs it inside the service: the operators and
+ * operator use cases are the service's own; anything else the program would open is refused.
+ */
+export async function mailcaInService(h: JourneyHarness, args: readonly string[]): Promise<CommandResult> {
   const out: string[] = [];
   const err: string[] = [];
   const wired: Partial<CliDeps> = {
     io: { out: (l) => out.push(l), err: (l) => err.push(l) },
     openOperators: async () => ({ operators: operatorsFor(h.config, h.service.wired, h.service.jobs), close: async () => undefined }),
+    openOperator: async () => ({ operator: createOperator({ ...h.service.enrolment, smime: h.service.subscriptions }), close: async () => undefined }),
   };
   const deps = new Proxy(wired, {
     get(target, name) {
@@ -32,7 +43,7 @@ export async function mailcaOperators(h: JourneyHarness, args: readonly string[]
       return () => Promise.reject(new Error(`mailca ${args.join(' ')} reached for ${String(name)}, which this test does not provide`));
     },
   }) as CliDeps;
-  const code = await runCli(['operators', ...args], deps);
+  const code = await runCli(args, deps);
   return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
 }
 

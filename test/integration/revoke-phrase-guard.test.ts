@@ -13,6 +13,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { PEOPLE, startJourneyHarness, throughApproval, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
+import { mailcaInService } from '../helpers/console-operator.js';
 
 const BURST = 20;
 const LIMIT = 5;
@@ -87,6 +88,11 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('REVOKE
     expect((await h.service.wired.ca.certificate(serial))!.status).toBe('issued');
     expect(await auditRows('enrolment.revoke-locked', ref)).toHaveLength(1);
 
+    // support sees the lock, and what still revokes, in `mailca show`
+    const shown = await mailcaInService(h, ['show', ref]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`Revocation by mail locked \\d{4}-\\S+ after ${LIMIT} wrong challenge phrases; \`mailca revoke ${serial} --reason <reason>\` still revokes\\.`));
+
     // the attempts are counted for /metrics like every other guard's
     const metrics = await (await fetch(`http://127.0.0.1:${h.service.httpPort}/metrics`)).text();
     const series = (outcome: string): number => Number(new RegExp(`^mailca_secret_attempts_total\\{guard="revoke-phrase",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
@@ -113,6 +119,7 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('REVOKE
     }
     const wrong = (await h.settled(who)).slice(before);
     expect(wrong.map((m) => /(\d) tries are left/.exec(textOf(m))?.[1])).toEqual(['4', '3']);
+    expect((await mailcaInService(h, ['show', serial])).stdout).toContain(`Revocation by mail: 2 of ${LIMIT} tries used by wrong challenge phrases`);
 
     await h.replyTo(mail, who, `REVOKE ${PHRASE}`);
     const told = await h.mailTo(who, /revoked/i);
