@@ -6,11 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOk } from './exec.js';
 import { hasPeer, IN_CI } from './peers.js';
+import { freePort } from './ports.js';
 
 const USER = 'bot@example.test';
 const PASSWORD = 'secret';
@@ -83,18 +84,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals | 0): boolean {
   } catch {
     return false; // ESRCH: the group is gone
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the server sends its IMAP greeting; bounded. */
