@@ -131,6 +131,7 @@ export function consoleFor(parts: { wired: Wired; jobs: Pick<Jobs, 'enqueue' | '
     vault: wired.vault,
     jobs,
     clock: wired.clock,
+    random: wired.random,
     jobCounts: () => jobs.counts(),
   });
 }

@@ -11,6 +11,9 @@ import { appendAudit } from './audit-log.js';
 import { auditRecordFrom } from './audit-store.js';
 import { type Db, type Row, toDate } from './db.js';
 
+/** A used form value is remembered for a day: longer than a console session can last. */
+const SUBMISSION_KEPT_MS = 24 * 3_600_000;
+
 const WAITING_STATES = ['awaiting-confirmation', 'awaiting-approval', 'issued', 'collected'] as const;
 
 // kind | label | n | t1 | t2 — a UNION of small aggregates, one round trip
@@ -249,6 +252,16 @@ export function createConsoleStore(db: Db, clock: Clock): ConsoleStore {
     async resendCount(rootId) {
       const rows = await db.query(`SELECT count(*)::int AS n FROM outbound_messages WHERE id LIKE $1`, [`${likeEscape(rootId)}-r%`]);
       return Number(rows[0]?.n ?? 0);
+    },
+
+    async claimSubmission(s) {
+      await db.query('DELETE FROM console_submissions WHERE used_at < $1', [new Date(s.at.getTime() - SUBMISSION_KEPT_MS)]);
+      const rows = await db.query('INSERT INTO console_submissions (token, operator, action, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO NOTHING RETURNING token', [s.token, s.operator, s.action, s.at]);
+      return rows.length === 1;
+    },
+
+    async releaseSubmission(token) {
+      await db.query('DELETE FROM console_submissions WHERE token = $1', [token]);
     },
   };
 }

@@ -499,4 +499,21 @@ CREATE TABLE revoke_phrase_attempts (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'console-submissions',
+    sql: `
+-- Console forms whose action is not idempotent (add credits, send a bounced mail again)
+-- carry a one-time value; the first POST with it records it here, so a double click or a
+-- browser sending the form again acts once. Rows older than a day are deleted as new ones
+-- come (a form older than the longest session cannot be sent anyway).
+CREATE TABLE console_submissions (
+  token     text PRIMARY KEY,
+  operator  text NOT NULL,
+  action    text NOT NULL,
+  used_at   timestamptz NOT NULL
+);
+CREATE INDEX console_submissions_used_at ON console_submissions (used_at);
+`,
+  },
 ];

@@ -12,7 +12,7 @@ import { verifyAudit, type AuditVerdict } from './audit.js';
 import { certificateStatus } from './certificate-status.js';
 import type { Operator } from './operator.js';
 import type { Organisations } from './organisations.js';
-import type { AuditStore, CaId, Clock, JobQueue, KeyVault, OrderStore, OutboundStore, StaffRole } from './ports.js';
+import type { AuditStore, CaId, Clock, JobQueue, KeyVault, OrderStore, OutboundStore, Randomness, StaffRole } from './ports.js';
 import type { AuditFilter, ConsoleStore, Page } from './ports/console.js';
 
 /** Certificates that end within this many days are on the dashboard. */
@@ -21,6 +21,9 @@ export const EXPIRING_DAYS = 30;
 export const LOW_CREDIT = 5;
 /** The most records one audit export writes (ask for a shorter range beyond). */
 export const EXPORT_MAX = 100_000;
+
+/** A console form's one-time value: 128 random bits, base64url. */
+const FORM_ONCE = /^[A-Za-z0-9_-]{22}$/;
 
 export const consoleActor = (operator: string): string => `console:${operator.trim().toLowerCase()}`;
 
@@ -49,6 +52,7 @@ export interface ConsoleDeps {
   readonly vault: KeyVault;
   readonly jobs: JobQueue;
   readonly clock: Clock;
+  readonly random: Randomness;
   /** Job counts per queue and state (the JobQueue's `counts()`). */
   readonly jobCounts: () => Promise<Record<string, Record<string, number>>>;
 }
@@ -126,6 +130,30 @@ export function createConsole(deps: ConsoleDeps) {
     },
 
     // ---------------------------------------------------------------- actions (the CLI's use cases)
+
+    /** A new one-time value for a form whose action must run once (see `once`). */
+    formOnce: (): string => Buffer.from(deps.random.bytes(16)).toString('base64url'),
+    /**
+     * Runs an action that is not idempotent once per form: its page carries a one-time
+     * value (`formOnce`), the first POST with it claims it, and any other — a double
+     * click, a browser sending the form again, many at once — is answered `already` and
+     * acts on nothing. A failed action gives the value back, so the same form can be
+     * corrected and sent again.
+     */
+    async once<T>(token: string | undefined, operator: string, action: string, act: () => Promise<T>): Promise<{ done: T } | { already: true }> {
+      if (!token || !FORM_ONCE.test(token)) {
+        throw new MailcaError({ code: 'CONSOLE.FORM_OUT_OF_DATE', message: 'This form is out of date: it lacks the value that lets it be sent only once.', hint: 'Open the form again from its page and send it from there.', permanent: true });
+      }
+      if (!(await deps.store.claimSubmission({ token, operator, action, at: deps.clock.now() }))) return { already: true };
+      try {
+        return { done: await act() };
+      } catch (err) {
+        // the action's failure is what the operator needs to read; a value that could not
+        // be given back only means the form must be opened again
+        await deps.store.releaseSubmission(token).catch(() => undefined);
+        throw err;
+      }
+    },
 
     revoke: (serial: string, reason: RevocationReason, operator: string) => deps.operator.revoke(serial, reason, consoleActor(operator)),
     activate: (serial: string, queue: string | null, operator: string) => deps.operator.activate(serial, queue, consoleActor(operator)),

@@ -7,6 +7,7 @@
  * action goes through its confirmation page and its POST and changes what the CLI would,
  * audited as `console:<operator>`; a POST without the session's CSRF value changes nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSync } from 'otplib';
 import { operatorsFor } from '../../src/service-deps.js';
@@ -29,6 +30,8 @@ const SHARED = 'shared-secret-opal-41';
 const PASSWORD = 'lantern-copper-meadow-58';
 const ANSWER = 'Biscuit the beagle';
 const SAM = `sam@${PEOPLE}`;
+/** POSTs of one form fired at once. */
+const RACE = 10;
 
 describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on $name', (backend) => {
   let h: JourneyHarness;
@@ -62,6 +65,12 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
       body: new URLSearchParams({ ...form, ...(csrf === null ? {} : { _csrf: csrf }) }),
       redirect: 'manual',
     });
+  /** The one-time value of the form on a page (a form whose action must run once). */
+  const onceIn = (html: string): string => {
+    const v = /name="_once" value="([^"]+)"/.exec(html)?.[1];
+    expect(v, 'the form carries a one-time value').toBeDefined();
+    return v!;
+  };
   const lastAudit = async (action: string) => (await h.service.wired.store.db.query<{ actor: string; subject: string; details: unknown }>('SELECT actor, subject, details FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1', [action]))[0];
 
   beforeAll(async () => {
@@ -188,11 +197,15 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
   });
 
   it('adds credits, and adds and removes a support address, each confirmed first', async () => {
-    expect(await get('/admin/organisations/elmstead-primary/credits')).toMatch(/<label for="amount">Credits to add<\/label>/);
-    const bad = await post('/admin/organisations/elmstead-primary/credits', { amount: 'lots' });
+    const form = await get('/admin/organisations/elmstead-primary/credits');
+    expect(form).toMatch(/<label for="amount">Credits to add<\/label>/);
+    const once = onceIn(form);
+    const bad = await post('/admin/organisations/elmstead-primary/credits', { amount: 'lots', _once: once });
     expect(bad.status).toBe(400);
-    const res = await post('/admin/organisations/elmstead-primary/credits', { amount: '10' });
+    // the refused amount gave the form's one-time value back: corrected, the same form goes
+    const res = await post('/admin/organisations/elmstead-primary/credits', { amount: '10', _once: once });
     expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin/organisations/elmstead-primary?done=credits');
     expect((await h.service.wired.store.credits.balance('elmstead-primary')).available).toBe(12);
     expect(await lastAudit('credits.added')).toMatchObject({ actor: `console:${OPERATOR}`, subject: 'elmstead-primary' });
 
@@ -210,6 +223,26 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     expect(await refused.text()).toMatch(/is not a mail address/);
   });
 
+  it(`${RACE} POSTs of one add-credits form at once add the credits once; a form without its one-time value adds nothing`, async () => {
+    const before = (await h.service.wired.store.credits.balance('elmstead-primary')).available;
+    const audited = async () => (await h.service.wired.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'credits.added'`))[0]!.n;
+    const auditedBefore = await audited();
+    const once = onceIn(await get('/admin/organisations/elmstead-primary/credits'));
+    const answers = await Promise.all(Array.from({ length: RACE }, () => post('/admin/organisations/elmstead-primary/credits', { amount: '7', _once: once })));
+    expect(answers.map((r) => r.status)).toEqual(Array(RACE).fill(303));
+    const where = answers.map((r) => r.headers.get('location'));
+    expect(where.filter((l) => l === '/admin/organisations/elmstead-primary?done=credits')).toHaveLength(1);
+    expect(where.filter((l) => l === '/admin/organisations/elmstead-primary?done=already')).toHaveLength(RACE - 1);
+    expect((await h.service.wired.store.credits.balance('elmstead-primary')).available).toBe(before + 7);
+    expect(await audited()).toBe(auditedBefore + 1);
+    expect(await get('/admin/organisations/elmstead-primary?done=already')).toContain('That form had been sent already: the credits were added once.');
+
+    const stale = await post('/admin/organisations/elmstead-primary/credits', { amount: '7' });
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toMatch(/This form is out of date.*Open the form again/s);
+    expect((await h.service.wired.store.credits.balance('elmstead-primary')).available).toBe(before + 7);
+  });
+
   it('shows a bounced mail and sends a copy again under its own VERP address', async () => {
     const sent = h.catcher.messages.find((m) => m.envelope.to.includes(WAITING))!;
     const verp = sent.envelope.from;
@@ -221,15 +254,23 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
 
     expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=bounced">1<\/a>/);
     expect(await get('/admin/mail?which=bounced')).toContain(`<a href="/admin/mail/${outboundId}">`);
-    expect(await get(`/admin/mail/${outboundId}`)).toMatch(/<button type="submit">Send the mail again<\/button>/);
+    const page = await get(`/admin/mail/${outboundId}`);
+    expect(page).toMatch(/<button type="submit">Send the mail again<\/button>/);
     const before = h.catcher.messages.filter((m) => m.envelope.to.includes(WAITING)).length;
-    const res = await post(`/admin/mail/${outboundId}/resend`, {});
+    const once = onceIn(page);
+    const res = await post(`/admin/mail/${outboundId}/resend`, { _once: once });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/mail/${outboundId}-r1?done=resent`);
     const copy = await h.catcher.waitFor((m) => m.envelope.to.includes(WAITING) && m.envelope.from === `bounces+${outboundId}-r1@${DOMAIN}`, 30_000);
     expect(copy.parsed.subject).toBe(sent.parsed.subject);
     expect(h.catcher.messages.filter((m) => m.envelope.to.includes(WAITING)).length).toBe(before + 1);
     expect(await lastAudit('mail.resent')).toMatchObject({ actor: `console:${OPERATOR}`, subject: outboundId, details: { copy: `${outboundId}-r1` } });
+    // the same form sent again (the browser's back button, a second click): no second copy
+    const again = await post(`/admin/mail/${outboundId}/resend`, { _once: once });
+    expect(again.headers.get('location')).toBe(`/admin/mail/${outboundId}?done=already`);
+    expect(await get(`/admin/mail/${outboundId}?done=already`)).toContain('That form had been sent already: one copy was made.');
+    const copies = await h.service.wired.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbound_messages WHERE id LIKE $1`, [`${outboundId}-r%`]);
+    expect(copies[0]!.n).toBe(1);
     expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=bounced">0<\/a>/);
   });
 
@@ -242,14 +283,14 @@ describe.skipIf(!peersPresent('redis-server')).each(BACKENDS)('console pages on 
     );
     expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=failed">1<\/a>/);
     expect(await get('/admin/mail?which=failed')).toContain('550 5.1.1 mailbox unavailable');
-    const res = await post(`/admin/mail/${id}/resend`, {});
+    const res = await post(`/admin/mail/${id}/resend`, { _once: onceIn(await get(`/admin/mail/${id}`)) });
     expect(res.status).toBe(303);
     const copy = await h.catcher.waitFor((m) => m.envelope.from === `bounces+${id}-r1@${DOMAIN}`, 30_000);
     expect(copy.parsed.subject).toBe('A mail the relay refused');
     expect(await get('/admin')).toMatch(/<a href="\/admin\/mail\?which=failed">0<\/a>/);
     // a mail that was sent and did not bounce is not sent again
     const sentOnly = (await h.service.wired.store.db.query<{ id: string }>(`SELECT id FROM outbound_messages WHERE state = 'sent' AND bounced_at IS NULL LIMIT 1`))[0]!.id;
-    const refused = await post(`/admin/mail/${sentOnly}/resend`, {});
+    const refused = await post(`/admin/mail/${sentOnly}/resend`, { _once: randomBytes(16).toString('base64url') });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toMatch(/neither bounced nor failed/);
   });

@@ -33,6 +33,10 @@ export function operatorOf(req: FastifyRequest): { operator: string; csrf: strin
 /** The hidden CSRF field every POST form of the console carries. */
 export const csrfField = (req: FastifyRequest): string => hiddenInput(CSRF_FIELD, operatorOf(req).csrf);
 
+/** The form field with the one-time value of a form whose action runs once (Console.once). */
+export const ONCE_FIELD = '_once';
+export const onceField = (value: string): string => hiddenInput(ONCE_FIELD, value);
+
 const NAV: readonly [string, string][] = [
   ['/admin', 'Dashboard'],
   ['/admin/enrolments', 'Enrolments'],

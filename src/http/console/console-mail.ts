@@ -6,9 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Console } from '../../workflow/console.js';
 import { escapeHtml } from '../pages/html.js';
-import { param } from '../respond.js';
+import { formOf, param } from '../respond.js';
 import type { ConsoleGuard } from './console-context.js';
-import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, operatorOf, PAGE_SIZE, pageOf, pager, postAction, queryOf, table, when } from './console-layout.js';
+import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, ONCE_FIELD, onceField, operatorOf, PAGE_SIZE, pageOf, pager, postAction, queryOf, table, when } from './console-layout.js';
 
 export function mailRoutes(app: FastifyInstance, guard: ConsoleGuard, ops: Console): void {
   getPage(app, guard, '/admin/mail', async (req, reply) => {
@@ -46,20 +46,29 @@ export function mailRoutes(app: FastifyInstance, guard: ConsoleGuard, ops: Conso
 <p>A copy of the same message goes to ${escapeHtml(m.to)} under a new id, so a second bounce is tied to the copy. Do this once the cause (a full mailbox, a typo fixed at the recipient's side) is dealt with.</p>
 <form method="post" action="/admin/mail/${escapeHtml(m.id)}/resend">
 ${csrfField(req)}
+${onceField(ops.formOnce())}
 <button type="submit">Send the mail again</button>
 </form>`
         : '<p>This mail neither bounced nor failed; there is nothing to send again.</p>',
     ].join('\n');
-    return consolePage(req, reply, { title: `Mail ${m.id}`, body, notice: queryOf(req, 'done') === 'resent' ? 'This is the copy: it is queued to send.' : null });
+    return consolePage(req, reply, { title: `Mail ${m.id}`, body, notice: mailNotice(queryOf(req, 'done')) });
   });
 
   postAction(app, guard, '/admin/mail/:id/resend', async (req, reply) => {
     const id = param(req, 'id');
     try {
-      const r = await ops.resend(id, operatorOf(req).operator);
-      return reply.redirect(`/admin/mail/${r.id}?done=resent`, 303);
+      const { operator } = operatorOf(req);
+      const r = await ops.once(formOf(req)?.get(ONCE_FIELD) ?? undefined, operator, 'mail.resend', () => ops.resend(id, operator));
+      if ('already' in r) return reply.redirect(`/admin/mail/${id}?done=already`, 303);
+      return reply.redirect(`/admin/mail/${r.done.id}?done=resent`, 303);
     } catch (err) {
       return consoleErrorPage(req, reply, err, { href: '/admin/mail', label: 'Back to the mail that bounced' });
     }
   });
+}
+
+function mailNotice(done: string | undefined): string | null {
+  if (done === 'resent') return 'This is the copy: it is queued to send.';
+  if (done === 'already') return 'That form had been sent already: one copy was made.';
+  return null;
 }

@@ -9,7 +9,7 @@ import { LOW_CREDIT, type Console } from '../../workflow/console.js';
 import { escapeHtml } from '../pages/html.js';
 import { formOf, param } from '../respond.js';
 import type { ConsoleGuard } from './console-context.js';
-import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, operatorOf, PAGE_SIZE, pageOf, pager, postAction, queryOf, table, timelineTable, when } from './console-layout.js';
+import { consoleErrorPage, consolePage, csrfField, facts, getPage, link, ONCE_FIELD, onceField, operatorOf, PAGE_SIZE, pageOf, pager, postAction, queryOf, table, timelineTable, when } from './console-layout.js';
 
 const ORG_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -49,7 +49,9 @@ export function organisationRoutes(app: FastifyInstance, guard: ConsoleGuard, op
       ),
       timelineTable(found.timeline),
     ].join('\n');
-    return consolePage(req, reply, { title: org.name, body, notice: queryOf(req, 'done') === 'credits' ? 'Credits added.' : null });
+    const done = queryOf(req, 'done');
+    const notice = done === 'credits' ? 'Credits added.' : done === 'already' ? 'That form had been sent already: the credits were added once.' : null;
+    return consolePage(req, reply, { title: org.name, body, notice });
   });
 
   getPage(app, guard, '/admin/organisations/:id/credits', async (req, reply) => {
@@ -61,6 +63,7 @@ export function organisationRoutes(app: FastifyInstance, guard: ConsoleGuard, op
       body: `<p>It has ${found.balance.available} credits available now. One certificate costs one credit whatever its duration.</p>
 <form method="post" action="/admin/organisations/${escapeHtml(found.org.id)}/credits">
 ${csrfField(req)}
+${onceField(ops.formOnce())}
 <div class="field"><label for="amount">Credits to add</label><input type="number" id="amount" name="amount" min="1" max="100000" step="1" required></div>
 <button type="submit">Add credits</button>
 </form>
@@ -73,8 +76,11 @@ ${csrfField(req)}
     const back = { href: `/admin/organisations/${ORG_ID.test(id) ? id : ''}`, label: 'Back to the organisation' };
     try {
       if (!ORG_ID.test(id)) throw new MailcaError({ code: 'ORG.UNKNOWN', message: `No organisation "${id}".`, hint: 'Choose the organisation under Organisations.' });
-      const r = await ops.addCredits(id, formOf(req)?.get('amount')?.trim() ?? '', operatorOf(req).operator);
-      return reply.redirect(`/admin/organisations/${r.org.id}?done=credits`, 303);
+      const form = formOf(req);
+      const { operator } = operatorOf(req);
+      const r = await ops.once(form?.get(ONCE_FIELD) ?? undefined, operator, 'credits.add', () => ops.addCredits(id, form?.get('amount')?.trim() ?? '', operator));
+      if ('already' in r) return reply.redirect(`/admin/organisations/${id}?done=already`, 303);
+      return reply.redirect(`/admin/organisations/${r.done.org.id}?done=credits`, 303);
     } catch (err) {
       return consoleErrorPage(req, reply, err, back);
     }

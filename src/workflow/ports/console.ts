@@ -145,6 +145,14 @@ export interface ConsoleWrites {
   saveResend(copy: ResentMail, audit: AuditEntry): Promise<boolean>;
   /** How many copies of `rootId` were resent already. */
   resendCount(rootId: string): Promise<number>;
+  /**
+   * Records the one-time value of a console form as used (and forgets values older than a
+   * day); false when it was used already. Atomic: of any number of POSTs at once with
+   * one value, exactly one gets true.
+   */
+  claimSubmission(s: { token: string; operator: string; action: string; at: Date }): Promise<boolean>;
+  /** Gives a value back after its action failed, so the same form can be sent again. */
+  releaseSubmission(token: string): Promise<void>;
 }
 
 export type ConsoleStore = ConsoleReads & ConsoleWrites;
