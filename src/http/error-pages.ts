@@ -1,11 +1,14 @@
 /**
  * The answers when no route answers: an unknown address (404), a method the address does
  * not take (405), a body too large (413) or of a type no form sends (415), a request that
- * could not be read (400), and our own failure (500). Each is a full accessible page (the
- * pickup message layout, an alert region) saying what was wrong and what to do next; the
- * security headers come from the one onSend hook like any other answer.
+ * could not be read (400), a part the service depends on being away for now (503: the
+ * database during an outage, any retryable MailcaError), and our own failure (500). Each
+ * is a full accessible page (the pickup message layout, an alert region) saying what was
+ * wrong and what to do next; the security headers come from the one onSend hook like any
+ * other answer.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isMailcaError } from '../domain/errors.js';
 import { renderPickupMessage } from './pages/pickup-pages.js';
 import { sendPage } from './respond.js';
 
@@ -55,8 +58,9 @@ export function badRequestPage(reply: FastifyReply): FastifyReply {
  * pattern and never the URL (it holds link tokens).
  */
 export function errorPages(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
   const route = req.routeOptions.url ?? null;
+  if (isMailcaError(err) && !err.permanent) return unavailablePage(err, req, reply, route);
+  const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
   if (status >= 500) req.log.error({ err, method: req.method, route }, 'http handler failed');
   else req.log.info({ code: err.code, method: req.method, route, status }, 'http request refused');
   if (reply.sent || reply.raw.headersSent) {
@@ -81,4 +85,34 @@ export function errorPages(err: FastifyError, req: FastifyRequest, reply: Fastif
         'If it keeps happening, reply to the mail that brought you here and say what you were doing.',
       ]);
   }
+}
+
+/** How long a client should wait before it tries again while a dependency is away. */
+const UNAVAILABLE_RETRY_SECONDS = 30;
+
+/**
+ * A retryable failure (the database restarting, a failover, a network cut: STORE.UNAVAILABLE
+ * and the like) is not our bug and not the client's: 503 with Retry-After (RFC 9110
+ * 15.6.4), a page that says nothing was done and to try again, and one warning line
+ * without a stack. The status API answers in JSON, so that a relying system retries
+ * instead of reading "not found" or an HTML page.
+ */
+function unavailablePage(err: FastifyError, req: FastifyRequest, reply: FastifyReply, route: string | null): FastifyReply {
+  req.log.warn({ code: err.code, method: req.method, route, why: err.message }, 'http request not served: a dependency is unavailable');
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.destroy();
+    return reply;
+  }
+  reply.header('retry-after', String(UNAVAILABLE_RETRY_SECONDS));
+  if (route?.startsWith('/api/')) {
+    return reply
+      .code(503)
+      .type('application/json')
+      .header('cache-control', 'no-store')
+      .send(`${JSON.stringify({ error: 'unavailable', message: `The service cannot answer just now; try again in ${UNAVAILABLE_RETRY_SECONDS} seconds.` })}\n`);
+  }
+  return errorPage(reply, 503, 'This cannot be done just now', [
+    'The service cannot reach a part it depends on at the moment. Nothing was done with this request.',
+    'Please try again in a few minutes; links and codes from your mail still work.',
+  ]);
 }

@@ -75,7 +75,8 @@ export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; cs
       path: '/api/certificates/:serial',
       handler: async (req, reply) => {
         const serial = param(req, 'serial').toLowerCase();
-        const c = /^[0-9a-f:]{1,60}$/.test(serial) ? await deps.ca.certificate(serial.replace(/:/g, '')).catch(() => null) : null;
+        // a database that is away answers 503 (error-pages.ts), never "not found"
+        const c = /^[0-9a-f:]{1,60}$/.test(serial) ? await deps.ca.certificate(serial.replace(/:/g, '')) : null;
         if (!c || c.status === 'reserved' || c.status === 'failed' || !c.notBefore || !c.notAfter) {
           return sendText(reply, 404, `${JSON.stringify({ error: 'not-found', message: 'No certificate with that serial (hexadecimal) was issued here.' })}\n`, 'application/json');
         }

@@ -163,6 +163,60 @@ describe.skipIf(!enabled)('PostgreSQL stopped and started while help@ mail strea
     }
   });
 
+  it('the web answers 503 with Retry-After while PostgreSQL is down, never "not found" or a failure of its own, and serves again after', async () => {
+    const httpPort = Number(env.HTTP_PORT);
+    proc = await startMailca(env, { readyTimeoutMs: 120_000 });
+    const p = proc;
+    const base = `http://127.0.0.1:${httpPort}`;
+    const serial = randomBytes(16).toString('hex');
+    // shaped like a pickup link's token (26 base32 characters), so it is looked up
+    const token = Array.from(randomBytes(26), (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31]).join('');
+    const session = `mailca_console=${randomBytes(32).toString('base64url')}`;
+    const ask = async () => {
+      const api = await fetch(`${base}/api/certificates/${serial}`, { signal: AbortSignal.timeout(5_000) });
+      const pickup = await fetch(`${base}/pickup/${token}`, { signal: AbortSignal.timeout(5_000) });
+      const admin = await fetch(`${base}/admin`, { headers: { cookie: session }, redirect: 'manual', signal: AbortSignal.timeout(5_000) });
+      return {
+        api: { status: api.status, retryAfter: api.headers.get('retry-after'), type: api.headers.get('content-type'), body: await api.text() },
+        pickup: { status: pickup.status, retryAfter: pickup.headers.get('retry-after'), body: await pickup.text() },
+        admin: { status: admin.status, retryAfter: admin.headers.get('retry-after'), body: await admin.text() },
+      };
+    };
+    try {
+      const before = await ask();
+      expect([before.api.status, before.pickup.status, before.admin.status]).toEqual([404, 404, 302]);
+
+      await cluster.stop();
+      await waitUntil('/readyz 503 with PostgreSQL down', READY_BOUND_MS, async () => (await readyz(httpPort)) === 503, () => p.output().slice(-2000));
+      const down = await ask();
+      // a relying system asking for a certificate's status must retry, not read "unknown"
+      expect(down.api).toMatchObject({ status: 503, retryAfter: '30' });
+      expect(down.api.type).toMatch(/^application\/json/);
+      expect(JSON.parse(down.api.body)).toMatchObject({ error: 'unavailable' });
+      for (const page of [down.pickup, down.admin]) {
+        expect(page).toMatchObject({ status: 503, retryAfter: '30' });
+        expect(page.body).toContain('This cannot be done just now');
+        expect(page.body).toContain('Nothing was done with this request.');
+        expect(page.body).not.toMatch(/Something went wrong on our side|ECONNREFUSED|127\.0\.0\.1/);
+      }
+      expect(p.running()).toBe(true);
+
+      await cluster.start();
+      await waitUntil('/readyz 200 with PostgreSQL back', READY_BOUND_MS, async () => (await readyz(httpPort)) === 200, () => p.output().slice(-2000));
+      const after = await ask();
+      expect([after.api.status, after.pickup.status, after.admin.status]).toEqual([404, 404, 302]);
+      // the outage was logged as such, not as a failure of mailca's own
+      const lines = p.output().split('\n');
+      expect(lines.filter((l) => l.includes('http handler failed'))).toEqual([]);
+      expect(lines.filter((l) => l.includes('a dependency is unavailable')).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      if (!cluster.running()) await cluster.start();
+      const stopped = await p.stop(30_000);
+      expect(stopped, p.output().slice(-3000)).toEqual({ code: 0, signal: null });
+      proc = undefined;
+    }
+  }, 240_000);
+
   it('stays up, reports readiness, and answers every accepted mail exactly once, five rounds of three outages', async () => {
     const run = randomBytes(3).toString('hex');
     const httpPort = Number(env.HTTP_PORT);
