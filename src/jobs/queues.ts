@@ -84,8 +84,24 @@ function checkPayload(name: JobName, data: unknown): void {
   }
 }
 
-export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logger }): Jobs {
+/**
+ * How long `enqueue` waits for Redis. Every job mailca adds follows a change the database
+ * already holds (mail `queued`, an approved request, a stored inbound message, a decided
+ * order row, a registrant set up), and the periodic sweep adds the job for any such record
+ * that lacks one (src/workflow/rederive-jobs.ts). So while Redis is away a web request or
+ * a job need not wait for it: after this long `enqueue` returns, the add stays in the
+ * connection's queue and goes through when Redis answers, and the sweep is the backstop
+ * should Redis come back empty.
+ */
+export const ENQUEUE_WAIT_MS = 2_000;
+/** At most one warning per this many ms about adds left waiting for Redis. */
+const ENQUEUE_WARN_EVERY_MS = 30_000;
+
+export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logger; enqueueWaitMs?: number }): Jobs {
   const log = opts.log;
+  const enqueueWaitMs = opts.enqueueWaitMs ?? ENQUEUE_WAIT_MS;
+  let lastEnqueueWarning = 0;
+  let enqueuesLeftWaiting = 0;
   // one connection for the queues (producers); each worker gets its own blocking one
   const connection = redisConnection(opts.redis);
   connection.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
@@ -122,7 +138,20 @@ export function createJobs(opts: { redis: RedisTarget; prefix: string; log: Logg
 
   return {
     async enqueue(name, payload, jobId) {
-      await queueOf(name).add(name, payload, { jobId });
+      const added = queueOf(name).add(name, payload, { jobId });
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<'waiting'>((resolve) => (timer = setTimeout(() => resolve('waiting'), enqueueWaitMs)));
+      const outcome = await Promise.race([added.then(() => 'added' as const), waited]).finally(() => clearTimeout(timer));
+      if (outcome === 'added') return;
+      // Redis did not answer in time: the add goes on in the background (and the sweep
+      // re-derives the job from the database if Redis lost it)
+      added.catch((err: unknown) => log.warn({ err: { message: (err as Error).message }, queue: name, jobId }, 'a job add that waited for Redis failed; the periodic sweep adds it from the database'));
+      enqueuesLeftWaiting++;
+      if (Date.now() - lastEnqueueWarning >= ENQUEUE_WARN_EVERY_MS) {
+        log.warn({ queue: name, jobId, waiting: enqueuesLeftWaiting, waitMs: enqueueWaitMs }, 'Redis did not take a job in time; it is recorded in the database and is added when Redis answers');
+        lastEnqueueWarning = Date.now();
+        enqueuesLeftWaiting = 0;
+      }
     },
 
     async ensure(name, payload, jobId, ensureOpts) {

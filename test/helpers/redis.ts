@@ -15,6 +15,10 @@ export { freePort };
 export interface TestRedis {
   readonly url: string;
   readonly port: number;
+  /** SIGKILL, as an outage: the port stays this server's, nothing is kept (no persistence). */
+  kill(): Promise<void>;
+  /** Starts it again, empty, on the same port (after `kill`). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,9 +42,7 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mailca-redis-'));
+async function spawnRedis(port: number, dir: string): Promise<{ child: ChildProcess; exit: Promise<void>; exited: () => boolean }> {
   const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], { stdio: 'ignore' });
   let exited = false;
   const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
@@ -49,12 +51,27 @@ export async function startTestRedis(): Promise<TestRedis> {
     await new Promise((r) => setTimeout(r, 50));
   }
   if (!(await ping(port))) throw new Error(`redis-server did not answer on port ${port}`);
+  return { child, exit, exited: () => exited };
+}
+
+export async function startTestRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mailca-redis-'));
+  let server = await spawnRedis(port, dir);
+  const kill = async (): Promise<void> => {
+    if (!server.exited()) server.child.kill('SIGKILL');
+    await server.exit;
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    kill,
+    async start() {
+      await kill();
+      server = await spawnRedis(port, dir);
+    },
     async stop() {
-      if (!exited) child.kill('SIGKILL');
-      await exit;
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,11 @@
 /**
  * The job queues on a private redis-server: deterministic ids add a job once, permanent
  * errors are not retried, transient ones are, unknown payload versions are refused, and
- * `ensure` brings back a job that failed while its work is still unfinished.
+ * `ensure` brings back a job that failed while its work is still unfinished; an add while
+ * Redis is away returns after its bound (nobody waits for Redis) and goes through once
+ * Redis answers again.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailcaError } from '../../src/domain/errors.js';
 import { createJobs, type JobContext, type Jobs } from '../../src/jobs/queues.js';
@@ -26,6 +29,33 @@ describe.skipIf(!peersPresent('redis-server'))('job queues', () => {
     redis = await startTestRedis();
   });
   afterAll(async () => redis?.stop());
+
+  it('an add while Redis is away returns after its bound, warns once, and goes through when Redis is back', async () => {
+    const own = await startTestRedis();
+    const lines: string[] = [];
+    const capture = createRootLogger('warn', new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }));
+    const jobs: Jobs = createJobs({ redis: { url: own.url }, prefix: randomPrefix(), log: capture, enqueueWaitMs: 500 });
+    try {
+      await jobs.enqueue('send', { v: 1, outboundId: 'before' }, 'send-before');
+      await own.kill();
+      // before this bound a web request (a holder's form, a console action) waited for
+      // Redis as long as it was away; the race only turns a hang into a failure
+      let bound: NodeJS.Timeout | undefined;
+      const adds = Promise.all(['a', 'b', 'c'].map((id) => jobs.enqueue('send', { v: 1, outboundId: id }, `send-${id}`))).then(() => 'returned');
+      const outcome = await Promise.race([adds, new Promise<string>((r) => (bound = setTimeout(() => r('still waiting for Redis'), 10_000)))]);
+      clearTimeout(bound);
+      expect(outcome).toBe('returned');
+      const warnings = lines.filter((l) => l.includes('Redis did not take a job in time'));
+      expect(warnings, 'one warning for the three adds').toHaveLength(1);
+
+      // Redis back, empty: the adds that waited in the connection's queue go through
+      await own.start();
+      await until(async () => (await jobs.counts()).send.waiting === 3, 20_000);
+    } finally {
+      await jobs.close();
+      await own.stop();
+    }
+  }, 60_000);
 
   it('runs a job once per id, retries transient errors and gives up at once on permanent ones', async () => {
     const jobs: Jobs = createJobs({ redis: { url: redis.url }, prefix: randomPrefix(), log });
