@@ -123,9 +123,19 @@ export function journeyARoutes(deps: { ca: CaWorkflow; pickup: PickupService; cs
           case 'details':
             return sendPage(reply, 200, renderPasswordForm({ action: `/pickup/${encodeURIComponent(token)}/download`, csrf: csrfFor(token), ticket: r.ticket, details: r.details, csr: r.csr, minLength: r.minLength, ...(r.error ? { error: r.error } : {}) }));
           case 'file':
-            // the key is destroyed only once the whole file went out
-            reply.raw.once('finish', () => void r.done().catch((err: unknown) => deps.log.error({ err }, 'after a pickup download')));
-            return sendFile(reply, r.body, r.contentType, r.filename);
+            {
+              // the key is destroyed only once the whole file went out; a download cut off
+              // before that frees the link for another try
+              let finished = false;
+              reply.raw.once('finish', () => {
+                finished = true;
+                void r.done().catch((err: unknown) => deps.log.error({ err }, 'after a pickup download'));
+              });
+              reply.raw.once('close', () => {
+                if (!finished) void r.failed?.().catch((err: unknown) => deps.log.warn({ err }, 'could not free a pickup link after a download that did not go out'));
+              });
+              return sendFile(reply, r.body, r.contentType, r.filename);
+            }
         }
       },
     },

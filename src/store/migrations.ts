@@ -516,4 +516,15 @@ CREATE TABLE console_submissions (
 CREATE INDEX console_submissions_used_at ON console_submissions (used_at);
 `,
   },
+  {
+    version: 16,
+    name: 'pickup-download-lease',
+    sql: `
+-- A journey A pickup gives its PKCS#12 once: a download takes the link until this time
+-- before the file is made, so a second POST at once (a double click, another window) is
+-- refused instead of getting the private key too. Cleared when a download did not go
+-- out; lapses by itself after a crash.
+ALTER TABLE pickups ADD COLUMN download_until timestamptz;
+`,
+  },
 ];

@@ -46,6 +46,16 @@ export function createPickupStore(db: Db, clock: Clock): PickupStore {
       from: pickupFrom,
       subject: (id) => id,
     }),
+    async claimDownload(enrolmentId, now, until) {
+      const rows = await db.query(
+        `UPDATE pickups SET download_until = $3 WHERE enrolment_id = $1 AND state = 'open' AND (download_until IS NULL OR download_until <= $2) RETURNING enrolment_id`,
+        [enrolmentId, now, until],
+      );
+      return rows.length === 1;
+    },
+    async releaseDownload(enrolmentId) {
+      await db.query(`UPDATE pickups SET download_until = NULL WHERE enrolment_id = $1 AND state = 'open'`, [enrolmentId]);
+    },
     finish(enrolmentId, state, at, audit) {
       return db.transaction(async (tx) => {
         const rows = await tx.query(`UPDATE pickups SET state = $2, finished_at = $3 WHERE enrolment_id = $1 AND state = 'open' RETURNING enrolment_id`, [enrolmentId, state, at]);

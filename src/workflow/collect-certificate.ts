@@ -19,7 +19,16 @@ const TICKET_TTL_MS = 15 * 60_000;
 export type PickupMessage = { readonly kind: 'message'; readonly title: string; readonly paragraphs: readonly string[]; readonly status: 'info' | 'error'; readonly httpStatus: number };
 export type PinForm = { readonly kind: 'pin-form'; readonly error?: string; readonly attemptsLeft?: number };
 export type DetailsForm = { readonly kind: 'details'; readonly ticket: string; readonly details: CertificateSummary; readonly csr: boolean; readonly error?: string; readonly minLength: number };
-export type PickupFile = { readonly kind: 'file'; readonly filename: string; readonly contentType: string; readonly body: Buffer; readonly done: () => Promise<void> };
+export type PickupFile = {
+  readonly kind: 'file';
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: Buffer;
+  /** The whole file went out. */
+  readonly done: () => Promise<void>;
+  /** It did not (the connection closed first): the link is free for another try. */
+  readonly failed?: () => Promise<void>;
+};
 
 export interface DownloadRequest {
   readonly ticket: string;
@@ -31,6 +40,13 @@ export interface DownloadRequest {
 const msg = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): PickupMessage => ({ kind: 'message', title, paragraphs, status, httpStatus });
 
 /** Every try left is being checked by other requests right now. */
+/** How long a download holds the link: the file is a few KB, so this only matters after a crash. */
+export const DOWNLOAD_LEASE_MS = 2 * 60_000;
+const DOWNLOADING = msg(
+  'A download of this certificate is in progress',
+  ['Another download of this file started a moment ago (a second click, or another window), and the file can be downloaded only once.', 'Look in your downloads. If no file arrived, open the link from the mail again in two minutes.'],
+  409,
+);
 const BUSY = msg('Too many tries at once', ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], 429);
 const UNKNOWN = msg('This link is not valid', ['The address may be incomplete: mail programs sometimes break long links. Open the link from the mail again, or copy the whole address into the browser.'], 404);
 
@@ -105,10 +121,21 @@ export function createPickupService(deps: EnrolmentDeps) {
       if (problem) return details(e, problem);
       const format: Pkcs12Format = req.format === 'compat' ? 'compat' : 'modern';
       if (!e.sealedKey) return msg('The private key is no longer here', ['It was destroyed after an earlier download or when the link expired. Send a new request to enrol@.'], 410);
+      // one download at a time takes the link before the key is opened: a second POST at
+      // once gets no key (the link is free again if this one does not go out)
+      const now = deps.clock.now();
+      if (!(await deps.pickups.claimDownload(e.id, now, new Date(now.getTime() + DOWNLOAD_LEASE_MS)))) {
+        const o2 = await open(token);
+        return 'kind' in o2 ? o2 : DOWNLOADING;
+      }
+      const release = (): Promise<void> => deps.pickups.releaseDownload(e.id);
       const pkcs8 = deps.vault.open(e.sealedKey, `enrolment-key:${e.id}`);
       try {
         const body = deps.ca.pkcs12({ pkcs8, certDer: cert.certDer!, chain: [issuing, root] }, format, password, holderName(e));
-        return { kind: 'file', filename: `${e.id}-${format}.p12`, contentType: 'application/x-pkcs12', body, done: () => collected(e) };
+        return { kind: 'file', filename: `${e.id}-${format}.p12`, contentType: 'application/x-pkcs12', body, done: () => collected(e), failed: release };
+      } catch (err) {
+        await release().catch(() => undefined);
+        throw err;
       } finally {
         pkcs8.fill(0);
       }

@@ -637,6 +637,14 @@ export interface PickupStore {
   byEnrolment(enrolmentId: string): Promise<PickupRecord | null>;
   /** The PIN's attempts (take, then check: workflow/attempt-guard.ts), by enrolment id. */
   readonly attempts: AttemptCounter<string, PickupRecord>;
+  /**
+   * Takes the open link for one download until `until`; false when it is not open or
+   * another download holds it (its time not yet up). One conditional UPDATE: of any number
+   * of downloads at once, one gets true.
+   */
+  claimDownload(enrolmentId: string, now: Date, until: Date): Promise<boolean>;
+  /** Gives the link back after a download that did not go out. */
+  releaseDownload(enrolmentId: string): Promise<void>;
   /** open → collected/expired; false when it was no longer open. */
   finish(enrolmentId: string, state: 'collected' | 'expired', at: Date, audit: AuditEntry): Promise<boolean>;
   /** Open pickups whose time is up. */
