@@ -33,6 +33,17 @@ export function createRecoveryStore(db: Db, clock: Clock): RecoveryStore {
     create(r, audit) {
       return db.transaction(async (tx) => {
         const now = clock.now();
+        const retried = await tx.query('SELECT * FROM recoveries WHERE inbound_id = $1', [r.inboundId]);
+        if (retried[0]) return recoveryFrom(retried[0]);
+        // one recovery under way per registrant: requests for the same key (the same mail
+        // sent twice, two contacts at once) queue on the registrant's row, and each sees
+        // what the one before it inserted
+        await tx.query('SELECT 1 FROM registrants WHERE order_id = $1 AND line = $2 FOR UPDATE', [r.orderId, r.line]);
+        const underWay = await tx.query(
+          `SELECT * FROM recoveries WHERE order_id = $1 AND line = $2 AND (state = 'approved' OR (state = 'awaiting-approval' AND approve_by > $3)) ORDER BY created_at LIMIT 1`,
+          [r.orderId, r.line, now],
+        );
+        if (underWay[0]) return recoveryFrom(underWay[0]);
         const rows = await tx.query(
           `INSERT INTO recoveries (id, inbound_id, org_id, order_id, line, registrant_email, requested_by, reason, revocation_reason, state, approve_by, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT (inbound_id) DO NOTHING RETURNING *`,

@@ -1,0 +1,122 @@
+/**
+ * Journey B when the same step arrives twice at once (PRODUCT.md "What the bot guarantees":
+ * each row decided once, credits reserved once, a key recovery once per request with dual
+ * control, nothing issued twice). Every case fires its mails (two separate mails to smime@,
+ * or replies through the harness) or web POSTs together with Promise.all, through the real
+ * SMTP and HTTP paths, then checks the records, the credit ledger, the audit log and the
+ * mail each person got. Real Redis, on PGlite and PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganisations } from '../../src/workflow/organisations.js';
+import { BACKENDS } from '../helpers/backends.js';
+import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { peersPresent } from '../helpers/peers.js';
+import type { CaughtMail } from '../helpers/smtp-catcher.js';
+import { newMail, placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
+
+const OFFICE = `office@${PEOPLE}`;
+const HEAD = `head@${PEOPLE}`;
+const DEPUTY = `deputy@${PEOPLE}`;
+const BURSAR = `bursar@${PEOPLE}`;
+const ORG = 'race-academy';
+const ROWS = {
+  twice: ['Tw', 'Ice', `twice@${PEOPLE}`, 'shared-secret-opal-41'],
+  pair: ['Pa', 'Ir', `pair@${PEOPLE}`, 'shared-secret-ruby-52'],
+  setup: ['Set', 'Up', `setup@${PEOPLE}`, 'shared-secret-jade-63'],
+  reset: ['Re', 'Set', `reset@${PEOPLE}`, 'shared-secret-onyx-74'],
+} as const;
+const PASSWORD = 'lantern-copper-meadow-58';
+const ANSWER = 'Biscuit';
+
+describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journey B steps sent twice at once on $name', (backend) => {
+  let h: JourneyHarness;
+  let orderRef: string;
+
+  beforeAll(async () => {
+    h = await startJourneyHarness(backend, { env: { MAILCA_REPLY_CAP: '500' } });
+    const orgs = createOrganisations(h.service.wired.store);
+    // three contacts: the one who asks for a recovery leaves two who may approve it
+    await orgs.add({ name: 'Race Academy', phase: 'secondary', domains: [PEOPLE], schoolOwned: [], requesters: [OFFICE], contacts: [HEAD, DEPUTY, BURSAR] }, 'test');
+    await orgs.addCredits(ORG, '20', 'test');
+    orderRef = await placeOrder(h, { requester: OFFICE, contact: HEAD, rows: Object.values(ROWS).map((r) => [...r]), duration: '1 year' });
+    for (const r of [ROWS.twice, ROWS.pair, ROWS.reset]) await setUpRegistrant(h, r[2], r[3], PASSWORD, ANSWER);
+  }, 240_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  }, 60_000);
+
+  const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => h.service.wired.store.db.query<T & Record<string, unknown>>(sql, params);
+  const lineOf = (email: string): number => Object.values(ROWS).findIndex((r) => r[2] === email) + 1;
+  const registrant = async (email: string) => (await h.service.wired.store.registrants.get(orderRef, lineOf(email)))!;
+  const auditCount = async (action: string, subject: string): Promise<number> => (await q<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE action = $1 AND subject = $2', [action, subject]))[0]!.n;
+  const textOf = (m: CaughtMail): string => (m.parsed.text ?? '').replace(/\s+/g, ' ');
+  const count = async (to: string): Promise<number> => (await h.settled(to)).length;
+  const recover = (from: string, email: string) => h.send({ from, to: `smime@${DOMAIN}`, subject: 'Key recovery', body: `RECOVER ${email}\nReason: left without handing over the mailbox` });
+  const recoveriesOf = (email: string) => q<{ id: string; requested_by: string; state: string; decided_by: string | null }>('SELECT id, requested_by, state, decided_by FROM recoveries WHERE registrant_email = $1 ORDER BY created_at', [email]);
+
+  it('RECOVER sent twice at once by the same contact: one recovery, one set of approval requests, the second told it is under way', async () => {
+    const email = ROWS.twice[2];
+    const before = { head: await count(HEAD), deputy: await count(DEPUTY), bursar: await count(BURSAR) };
+    await Promise.all([recover(HEAD, email), recover(HEAD, email)]);
+    await h.settled();
+
+    const recoveries = await recoveriesOf(email);
+    expect(recoveries, 'recoveries of one registrant').toHaveLength(1);
+    expect(recoveries[0]).toMatchObject({ requested_by: HEAD, state: 'awaiting-approval' });
+    for (const [who, n] of [[DEPUTY, before.deputy], [BURSAR, before.bursar]] as const) expect(await newMail(h, who, n, /Approve key recovery/), who).toHaveLength(1);
+    const answers = (await h.settled(HEAD)).slice(before.head);
+    expect(answers.filter((m) => /needs a second contact/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+    const underWay = answers.filter((m) => /already under way/i.test(textOf(m)));
+    expect(underWay, answers.map((m) => m.parsed.subject).join(' | ')).toHaveLength(1);
+    expect(textOf(underWay[0]!)).toContain(recoveries[0]!.id);
+    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'recovery.requested' AND details->>'registrant' = $1`, [email]))[0]!.n).toBe(1);
+  }, 120_000);
+
+  it('two contacts approve the same recovery at once: revoked once, holder told once, the key delivered once', async () => {
+    const email = ROWS.twice[2];
+    const [r] = await recoveriesOf(email);
+    const serial = (await registrant(email)).serial!;
+    const before = { head: await count(HEAD), holder: await count(email) };
+    const askDeputy = await h.mailTo(DEPUTY, new RegExp(`Approve key recovery.*${r!.id}`));
+    const askBursar = await h.mailTo(BURSAR, new RegExp(`Approve key recovery.*${r!.id}`));
+    await Promise.all([h.replyTo(askDeputy, DEPUTY, 'APPROVE'), h.replyTo(askBursar, BURSAR, 'APPROVE')]);
+    await h.settled();
+
+    const [after] = await recoveriesOf(email);
+    expect(after).toMatchObject({ state: 'approved' });
+    expect([DEPUTY, BURSAR]).toContain(after!.decided_by?.replace(/^mail:/, ''));
+    expect((await h.service.wired.ca.certificate(serial))!.status).toBe('revoked');
+    expect(await auditCount('certificate.revoked', serial)).toBe(1);
+    expect(await auditCount('recovery.approved', r!.id)).toBe(1);
+    expect(await newMail(h, email, before.holder, /was revoked/)).toHaveLength(1);
+    const head = (await h.settled(HEAD)).slice(before.head);
+    expect(head.filter((m) => /Recovered key of/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+    expect(head.filter((m) => /PIN for the recovered key/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+    const decided = head.filter((m) => /Key recovery for .* approved/.test(m.parsed.subject ?? ''));
+    expect(decided).toHaveLength(1);
+    // the requester is told who approved: the one the record and the audit name
+    expect(textOf(decided[0]!)).toContain(after!.decided_by!.replace(/^mail:/, ''));
+  }, 120_000);
+
+  it('RECOVER by two contacts at once for the same registrant: one recovery, the other told it is under way', async () => {
+    const email = ROWS.pair[2];
+    const before = { head: await count(HEAD), deputy: await count(DEPUTY) };
+    await Promise.all([recover(HEAD, email), recover(DEPUTY, email)]);
+    await h.settled();
+
+    const recoveries = await recoveriesOf(email);
+    expect(recoveries, 'recoveries of one registrant').toHaveLength(1);
+    const asker = recoveries[0]!.requested_by;
+    const other = asker === HEAD ? DEPUTY : HEAD;
+    const answersTo = async (who: string) => (await h.settled(who)).slice(who === HEAD ? before.head : before.deputy);
+    expect((await answersTo(asker)).filter((m) => /needs a second contact/.test(m.parsed.subject ?? ''))).toHaveLength(1);
+    const told = (await answersTo(other)).filter((m) => /already under way/i.test(textOf(m)));
+    expect(told).toHaveLength(1);
+    expect(textOf(told[0]!)).toContain(recoveries[0]!.id);
+    // the other contact was asked to approve the one recovery, and nothing else happened
+    expect((await answersTo(other)).filter((m) => /needs a second contact/.test(m.parsed.subject ?? ''))).toHaveLength(0);
+    expect((await h.service.wired.ca.certificate((await registrant(email)).serial!))!.status).toBe('issued');
+  }, 120_000);
+
+});
