@@ -108,6 +108,8 @@ type LinkMessage = Extract<RegistrantPage, { kind: 'message' }>;
 const message = (title: string, paragraphs: string[], httpStatus: number, status: 'info' | 'error' = 'error'): LinkMessage => ({ kind: 'message', title, paragraphs, status, httpStatus });
 const UNKNOWN = message('This link is not valid', ['The address may be incomplete: open the link from the mail again, or copy the whole address into the browser.'], 404);
 export const LOCKED = message('This link is locked', [`It was locked after ${REGISTRANT_ATTEMPTS} wrong tries, to protect your certificate. Ask the person who ordered it at your organisation to contact us.`], 423);
+/** A set-up form that another one (sent at the same time, e.g. from a second window) overtook. */
+const ALREADY_SET_UP = message('This certificate was already set up', ['Another set-up form for this link went through a moment before this one (sent twice, or from another window), so the password and challenge question in this form were not kept.', 'A mail brings the link to collect your certificate: use the password from the form that went through. If you do not know it, choose "Forgot your password?" on the collection page and answer your challenge question.'], 409);
 /** Every try left is being checked by other requests right now. */
 export const BUSY = message('Too many tries at once', ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], 429);
 
@@ -264,7 +266,9 @@ export function createRegistrants(deps: RegistrantDeps) {
       if ([...answer].length < 3) return again('The challenge answer needs at least 3 characters.');
       if (answer === normaliseAnswer(form.password)) return again('The challenge answer must not be your password.');
       const done = await deps.registrants.setUp(r.orderId, r.line, { passwordHash: await deps.hash.hash(form.password), question, answerHash: await deps.hash.hash(answer) }, { actor: 'web:smime', action: 'registrant.set-up', subject: `${r.orderId}:${r.line}` });
-      if (done) await deps.jobs.enqueue('issue-smime', { v: 1, orderId: r.orderId, line: r.line }, `issue-smime-${r.orderId}-${r.line}`);
+      // of two set-up forms sent at once, the first stands: the other was not kept and says so
+      if (!done) return (await deps.registrants.get(r.orderId, r.line))?.state === 'locked' ? LOCKED : ALREADY_SET_UP;
+      await deps.jobs.enqueue('issue-smime', { v: 1, orderId: r.orderId, line: r.line }, `issue-smime-${r.orderId}-${r.line}`);
       return message('Thank you: we will mail you', ['Your key and certificate are being made. A mail brings the link to collect them, usually within a few minutes.', 'Keep your password safe: it protects your private key and the file you will download.'], 200, 'info');
     },
 

@@ -12,7 +12,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
-import { newMail, placeOrder, setUpRegistrant } from '../helpers/smime-flow.js';
+import { field, inviteUrl, newMail, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
 
 const OFFICE = `office@${PEOPLE}`;
 const HEAD = `head@${PEOPLE}`;
@@ -117,6 +117,32 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     // the other contact was asked to approve the one recovery, and nothing else happened
     expect((await answersTo(other)).filter((m) => /needs a second contact/.test(m.parsed.subject ?? ''))).toHaveLength(0);
     expect((await h.service.wired.ca.certificate((await registrant(email)).serial!))!.status).toBe('issued');
+  }, 120_000);
+
+  it('the set-up form posted twice at once with different passwords: one set-up stands, one certificate, the other told', async () => {
+    const [, , email, shared] = ROWS.setup;
+    const url = await inviteUrl(h, email);
+    const csrf = field(await (await fetch(url)).text(), 'csrf');
+    const ticket = field(await (await post(url, { csrf, email, shared })).text(), 'ticket');
+    const passwords = ['harbour-violet-quiet-31', 'meadow-copper-lantern-47'];
+    const res = await Promise.all(passwords.map((password) => post(`${url}/setup`, { csrf, ticket, password, confirm: password, question: 'Name of my first pet?', answer: ANSWER })));
+    const bodies = await Promise.all(res.map((r) => r.text()));
+    await h.mailTo(email, /ready to collect/i, 60_000);
+    await h.settled();
+
+    const reg = await registrant(email);
+    expect(reg.state).toBe('issued');
+    const stands = await Promise.all(passwords.map((p) => h.service.wired.hash.verify(p, reg.passwordHash!)));
+    expect(stands.filter(Boolean)).toHaveLength(1);
+    const winner = stands.indexOf(true);
+    expect(bodies[winner]).toMatch(/we will mail you/i);
+    // the other POST's password was not kept: its page must not say it was
+    expect(bodies[1 - winner]).not.toMatch(/we will mail you/i);
+    expect(bodies[1 - winner]).toMatch(/already set up/i);
+    expect(res[1 - winner]!.status).toBe(409);
+    expect(await auditCount('registrant.set-up', `${orderRef}:${lineOf(email)}`)).toBe(1);
+    expect(await h.service.wired.store.registrants.certificates(orderRef, lineOf(email))).toHaveLength(1);
+    expect((await h.settled(email)).filter((m) => /ready to collect/i.test(m.parsed.subject ?? ''))).toHaveLength(1);
   }, 120_000);
 
 });
