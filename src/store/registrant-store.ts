@@ -140,8 +140,13 @@ export function createRegistrantStore(db: Db, clock: Clock): RegistrantStore {
     async endSubscription(orderId, line, audit) {
       await update(`UPDATE registrants SET reissue_due_at = NULL, updated_at = $NOW WHERE order_id = $1 AND line = $2 RETURNING *`, [orderId, line], audit);
     },
-    async resetPassword(orderId, line, passwordHash, audit) {
-      await update(`UPDATE registrants SET password_hash = $3, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' RETURNING *`, [orderId, line, passwordHash], audit);
+    async resetPassword(orderId, line, fromHash, passwordHash, audit) {
+      const done = await update(
+        `UPDATE registrants SET password_hash = $4, failed_attempts = 0, updated_at = $NOW WHERE order_id = $1 AND line = $2 AND state = 'issued' AND password_hash IS NOT DISTINCT FROM $3 RETURNING *`,
+        [orderId, line, fromHash, passwordHash],
+        audit,
+      );
+      return done !== null;
     },
     async awaitingJobs(limit) {
       const key = (x: Row) => ({ orderId: String(x.order_id), line: Number(x.line) });

@@ -110,6 +110,8 @@ const UNKNOWN = message('This link is not valid', ['The address may be incomplet
 export const LOCKED = message('This link is locked', [`It was locked after ${REGISTRANT_ATTEMPTS} wrong tries, to protect your certificate. Ask the person who ordered it at your organisation to contact us.`], 423);
 /** A set-up form that another one (sent at the same time, e.g. from a second window) overtook. */
 const ALREADY_SET_UP = message('This certificate was already set up', ['Another set-up form for this link went through a moment before this one (sent twice, or from another window), so the password and challenge question in this form were not kept.', 'A mail brings the link to collect your certificate: use the password from the form that went through. If you do not know it, choose "Forgot your password?" on the collection page and answer your challenge question.'], 409);
+/** A forgot-password reset that another one (sent at the same time) overtook. */
+const OVERTAKEN_RESET = message('Your password was changed a moment ago', ['Another form changed it just before this one (sent twice, or from another window), so the password in this form was not kept.', 'Use the password from the form that went through. If you do not know it, start again with "Forgot your password?" from the collection link.'], 409);
 /** Every try left is being checked by other requests right now. */
 export const BUSY = message('Too many tries at once', ['Other tries on this link are being checked right now. Wait a minute, then open the link from the mail again.'], 429);
 
@@ -324,7 +326,9 @@ export function createRegistrants(deps: RegistrantDeps) {
       const { row } = await rowOf(r);
       const problem = checkFilePassword(form.password, { confirm: form.confirm, minLength: MIN_PKCS12_PASSWORD, personal: [row.firstName, row.lastName, row.email] });
       if (problem) return again(problem);
-      await deps.registrants.resetPassword(r.orderId, r.line, await deps.hash.hash(form.password), { actor: 'web:collect', action: 'registrant.password-reset', subject: `${r.orderId}:${r.line}` });
+      // over the password this request found: of two resets sent at once, one stands
+      const done = await deps.registrants.resetPassword(r.orderId, r.line, r.passwordHash, await deps.hash.hash(form.password), { actor: 'web:collect', action: 'registrant.password-reset', subject: `${r.orderId}:${r.line}` });
+      if (!done) return (await deps.registrants.get(r.orderId, r.line))?.state === 'locked' ? LOCKED : OVERTAKEN_RESET;
       return message('Your password is changed', ['Go back to the collection link from the mail and download your certificate with the new password.'], 200, 'info');
     },
   };

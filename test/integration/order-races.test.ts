@@ -12,7 +12,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
 import { peersPresent } from '../helpers/peers.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
-import { field, inviteUrl, newMail, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
+import { collectUrl, field, inviteUrl, newMail, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
 
 const OFFICE = `office@${PEOPLE}`;
 const HEAD = `head@${PEOPLE}`;
@@ -145,4 +145,24 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     expect((await h.settled(email)).filter((m) => /ready to collect/i.test(m.parsed.subject ?? ''))).toHaveLength(1);
   }, 120_000);
 
+  it('the forgot-password reset posted twice at once with different new passwords: one stands, and each page says which', async () => {
+    const [, , email] = ROWS.reset;
+    const ready = (await h.settled(email)).find((m) => /ready to collect/i.test(m.parsed.subject ?? ''))!;
+    const url = collectUrl(ready);
+    const csrf = field(await (await fetch(url)).text(), 'csrf');
+    const ticket = field(await (await post(`${url}/forgot`, { csrf, email })).text(), 'ticket');
+    const passwords = ['harbour-violet-quiet-31', 'meadow-copper-lantern-47'];
+    const res = await Promise.all(passwords.map((password) => post(`${url}/reset`, { csrf, ticket, answer: ANSWER, password, confirm: password })));
+    const bodies = await Promise.all(res.map((r) => r.text()));
+
+    const reg = await registrant(email);
+    const stands = await Promise.all(passwords.map((p) => h.service.wired.hash.verify(p, reg.passwordHash!)));
+    expect(stands.filter(Boolean)).toHaveLength(1);
+    const winner = stands.indexOf(true);
+    expect(bodies[winner]).toMatch(/Your password is changed/i);
+    expect(bodies[1 - winner]).not.toMatch(/Your password is changed/i);
+    expect(bodies[1 - winner]).toMatch(/changed a moment ago/i);
+    expect(res[1 - winner]!.status).toBe(409);
+    expect(await auditCount('registrant.password-reset', `${orderRef}:${lineOf(email)}`)).toBe(1);
+  }, 120_000);
 });
