@@ -24,6 +24,8 @@ export interface OrderSummaryParams extends MailSite {
   /** True when CONFIRM can place the order now (rows to order and enough credit). */
   readonly canConfirm: boolean;
   readonly replaced: boolean;
+  /** The draft this corrected form was sent for, when it was placed or cancelled just before: the form became a new draft. */
+  readonly overtaken?: { readonly ref: string; readonly state: 'draft' | 'cancelled' | 'placed' | 'decided' } | null;
   readonly attachments: readonly MailAttachment[];
 }
 
@@ -31,7 +33,10 @@ export function renderOrderSummary(p: OrderSummaryParams): RenderedMail {
   const smime = address(p, 'smime');
   const stored = p.ref !== null;
   const opening: Block[] = [];
-  if (p.replaced && stored) opening.push(para(`Thank you. Your corrected form replaced the earlier draft of order ${p.ref}. This is the order as it stands now.`));
+  if (p.overtaken && stored) {
+    const done = p.overtaken.state === 'cancelled' ? 'was cancelled' : 'was already placed, as it stood,';
+    opening.push(para(`Order ${p.overtaken.ref} ${done} before this corrected form arrived (a CONFIRM or CANCEL reply came first), so the form did not change it. We saved the form as a new draft order ${p.ref} instead. Nothing is ordered until you confirm it; leave out anyone already in ${p.overtaken.ref}.`));
+  } else if (p.replaced && stored) opening.push(para(`Thank you. Your corrected form replaced the earlier draft of order ${p.ref}. This is the order as it stands now.`));
   else if (stored) opening.push(para(`Thank you. We checked your order form and saved it as draft order ${p.ref}. Nothing is ordered until you confirm it.`));
   else opening.push(para('Thank you. We checked your order form, but the order fields at the top are not right, so the order could not be saved. Nothing was stored.'));
 

@@ -46,7 +46,7 @@ export function createOrderReplyHandlers(deps: OrderDeps, intake: OrderIntake): 
         return true;
       }
       // a corrected form replaces the draft; once placed or cancelled, it starts a new one
-      await intake.processUpload({ inboundId, sender: from.toLowerCase(), orgs, file: files[0]!, messageId: message.messageId, reply, replaces: o?.state === 'draft' ? o.id : null });
+      await intake.processUpload({ inboundId, sender: from.toLowerCase(), orgs, file: files[0]!, messageId: message.messageId, reply, replaces: o?.state === 'draft' ? o.id : null, corrects: o?.id ?? null });
       return true;
     },
     async handle({ token, command, from, inboundId, reply }) {

@@ -47,10 +47,11 @@ export function createOrderIntake(deps: OrderDeps) {
   }
 
   /**
-   * Checks an uploaded form and stores the draft (replacing `replaces` when given).
+   * Checks an uploaded form and stores the draft (replacing `replaces` when given;
+   * `corrects`: the draft the form was sent as a correction of, whatever it became).
    * Used for uploads to smime@ and for corrected forms sent as replies.
    */
-  async function processUpload(req: { inboundId: string; sender: string; orgs: readonly Organisation[]; file: ParsedAttachment; messageId: string | null; reply: ReplyContext; replaces: string | null }): Promise<void> {
+  async function processUpload(req: { inboundId: string; sender: string; orgs: readonly Organisation[]; file: ParsedAttachment; messageId: string | null; reply: ReplyContext; replaces: string | null; corrects?: string | null }): Promise<void> {
     // Step 1: read the workbook (bounded; hostile files are refused with a reason)
     const read = await deps.forms.read(req.file.content);
     if (!read.ok) {
@@ -100,6 +101,11 @@ export function createOrderIntake(deps: OrderDeps) {
       ref = order.id;
       replaced = order.id !== id;
     }
+    // the draft this form was sent to correct was placed or cancelled first (e.g. CONFIRM at
+    // the same moment): the form became a new draft, and the requester is told which is which
+    const corrects = req.corrects ?? req.replaces;
+    const earlier = corrects && ref !== null && !replaced ? await deps.orders.get(corrects) : null;
+    const overtaken = earlier && earlier.state !== 'draft' ? { ref: earlier.id, state: earlier.state } : null;
 
     // Step 5: the summary, and the workbook with every bad cell marked
     const attachments: MailAttachment[] = [];
@@ -134,6 +140,7 @@ export function createOrderIntake(deps: OrderDeps) {
         more: Math.max(0, checked.problems.length - MAX_LISTED_PROBLEMS),
         canConfirm,
         replaced,
+        overtaken,
         attachments,
       },
       token,

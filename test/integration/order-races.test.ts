@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganisations } from '../../src/workflow/organisations.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { DOMAIN, PEOPLE, startJourneyHarness, type JourneyHarness } from '../helpers/journey-a-harness.js';
+import { XLSX, fill, withAttachment } from '../helpers/order-mail.js';
 import { peersPresent } from '../helpers/peers.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
 import { collectUrl, field, inviteUrl, newMail, placeOrder, post, setUpRegistrant } from '../helpers/smime-flow.js';
@@ -117,6 +118,69 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     // the other contact was asked to approve the one recovery, and nothing else happened
     expect((await answersTo(other)).filter((m) => /needs a second contact/.test(m.parsed.subject ?? ''))).toHaveLength(0);
     expect((await h.service.wired.ca.certificate((await registrant(email)).serial!))!.status).toBe('issued');
+  }, 120_000);
+
+  /** A fresh draft of `rows` from OFFICE: its summary mail and ref. */
+  async function draft(rows: string[][]): Promise<{ summary: CaughtMail; ref: string; form: Buffer }> {
+    let before = await count(OFFICE);
+    await h.send({ from: OFFICE, to: `smime@${DOMAIN}`, subject: 'Order form please', body: 'Hello' });
+    const form = (await newMail(h, OFFICE, before, /form/i))[0]!.parsed.attachments.find((a) => a.contentType === XLSX)!.content;
+    const messageId = `<race-${Date.now()}-${Math.random().toString(36).slice(2)}@${PEOPLE}>`;
+    before = await count(OFFICE);
+    await h.sendRaw(withAttachment({ from: OFFICE, to: `smime@${DOMAIN}`, subject: 'Our order', body: 'Attached.', file: await fill(form, rows, { type: 'mailbox', duration: '1 year' }), filename: 'order.xlsx', messageId }), { from: OFFICE, to: `smime@${DOMAIN}` });
+    const summary = (await h.settled(OFFICE)).slice(before).find((m) => m.parsed.inReplyTo === messageId)!;
+    return { summary, ref: /O-[A-Z2-7]{10}/.exec(summary.parsed.subject!)![0], form };
+  }
+  const ledger = (ref: string) => q<{ kind: string; amount: number }>('SELECT kind, amount FROM credit_ledger WHERE order_ref = $1 ORDER BY at', [ref]);
+
+  it('CONFIRM twice at once: placed once, credits reserved once, each reply answered', async () => {
+    const { summary, ref } = await draft([['Con', 'Firm', `confirm1@${PEOPLE}`, 'shared-secret-gold-85'], ['Con', 'Firm', `confirm2@${PEOPLE}`, 'shared-secret-gold-96']]);
+    const before = { office: await count(OFFICE), head: await count(HEAD) };
+    await Promise.all([h.replyTo(summary, OFFICE, 'CONFIRM'), h.replyTo(summary, OFFICE, 'CONFIRM')]);
+    await h.settled();
+
+    expect((await h.service.wired.store.orders.get(ref))!.state).toBe('placed');
+    expect(await ledger(ref)).toEqual([{ kind: 'reserved', amount: 2 }]);
+    expect(await auditCount('order.placed', ref)).toBe(1);
+    expect(await newMail(h, HEAD, before.head, new RegExp(ref))).toHaveLength(1);
+    const answers = (await h.settled(OFFICE)).slice(before.office);
+    expect(answers, answers.map((m) => m.parsed.subject).join(' | ')).toHaveLength(2);
+    expect(answers.filter((m) => /order placed/i.test(m.parsed.subject ?? ''))).toHaveLength(1);
+  }, 120_000);
+
+  it('a corrected form and CONFIRM at once: the order is placed once with one set of rows, and the answers say which', async () => {
+    const first = [['Cor', 'Rect', `correct1@${PEOPLE}`, 'shared-secret-gold-85']];
+    const { summary, ref, form } = await draft(first);
+    const corrected = await fill(form, [...first, ['Cor', 'Rect', `correct2@${PEOPLE}`, 'shared-secret-gold-96']], { type: 'mailbox', duration: '1 year' });
+    const replyAddress = summary.parsed.replyTo!.value[0]!.address!;
+    const before = await count(OFFICE);
+    await Promise.all([
+      h.replyTo(summary, OFFICE, 'CONFIRM'),
+      h.sendRaw(withAttachment({ from: OFFICE, to: replyAddress, subject: `Re: ${summary.parsed.subject}`, body: 'Corrected.', file: corrected, filename: 'order.xlsx', inReplyTo: summary.parsed.messageId! }), { from: OFFICE, to: replyAddress }),
+    ]);
+    await h.settled();
+
+    const order = (await h.service.wired.store.orders.get(ref))!;
+    expect(order.state).toBe('placed');
+    const rows = await h.service.wired.store.orders.rows(ref);
+    expect(await ledger(ref)).toEqual([{ kind: 'reserved', amount: rows.length }]);
+    expect(await auditCount('order.placed', ref)).toBe(1);
+    const answers = (await h.settled(OFFICE)).slice(before);
+    const placed = answers.filter((m) => /order placed/i.test(m.parsed.subject ?? ''));
+    expect(placed).toHaveLength(1);
+    expect(textOf(placed[0]!)).toMatch(new RegExp(`${rows.length} (row|line|certificate)`, 'i'));
+    if (rows.length === 1) {
+      // CONFIRM came first: the corrected form is a new draft of its own, and says so
+      const drafts = await q<{ id: string }>(`SELECT id FROM orders WHERE org_id = $1 AND state = 'draft' AND id <> $2 AND created_at >= $3`, [ORG, ref, order.placedAt]);
+      expect(drafts).toHaveLength(1);
+      const other = answers.find((m) => m.parsed.subject?.includes(drafts[0]!.id));
+      expect(other).toBeDefined();
+      expect(textOf(other!)).toMatch(new RegExp(`Order ${ref} was already placed.*before this corrected form arrived.*new draft order ${drafts[0]!.id}`, 'i'));
+    } else {
+      // the corrected form came first: it replaced the draft that CONFIRM then placed
+      expect(rows.map((r) => r.email)).toEqual([`correct1@${PEOPLE}`, `correct2@${PEOPLE}`]);
+      expect(answers.filter((m) => /replaced the earlier draft/i.test(textOf(m)))).toHaveLength(1);
+    }
   }, 120_000);
 
   it('the set-up form posted twice at once with different passwords: one set-up stands, one certificate, the other told', async () => {
