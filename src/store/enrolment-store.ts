@@ -61,6 +61,9 @@ function assignments(patch: EnrolmentPatch, first: number, onlyIfNull: boolean):
   return { sql, params };
 }
 
+/** States in which a renewal ended without a certificate: the request may be renewed again. */
+const RENEWAL_ENDED: readonly EnrolmentState[] = ['rejected', 'cancelled', 'locked', 'expired'];
+
 export function createEnrolmentStore(db: Db, clock: Clock): EnrolmentStore {
   return {
     revokePhrase: createRevokePhraseStore(db, clock),
@@ -68,6 +71,24 @@ export function createEnrolmentStore(db: Db, clock: Clock): EnrolmentStore {
     create(rec, audit) {
       return db.transaction(async (tx) => {
         const now = clock.now();
+        if (rec.renewalOf) {
+          // One renewal in play per request, however many RENEW replies come at once: the
+          // reply that takes the request's renewal slot (free, or its renewal ended without a
+          // certificate) stores one; the others get the one in play. A retried job finds its own.
+          const mine = await tx.query('SELECT * FROM enrolments WHERE inbound_id = $1', [rec.inboundId]);
+          if (mine[0]) return enrolmentFrom(mine[0]);
+          const taken = await tx.query(
+            `UPDATE enrolments o SET renewed_by = $2 WHERE o.id = $1
+                AND (o.renewed_by IS NULL OR EXISTS (SELECT 1 FROM enrolments r WHERE r.id = o.renewed_by AND r.state = ANY($3::text[])))
+              RETURNING o.id`,
+            [rec.renewalOf, rec.id, [...RENEWAL_ENDED]],
+          );
+          if (!taken[0]) {
+            const inPlay = await tx.query('SELECT r.* FROM enrolments o JOIN enrolments r ON r.id = o.renewed_by WHERE o.id = $1', [rec.renewalOf]);
+            if (!inPlay[0]) throw new Error(`enrolment ${rec.renewalOf} is not stored`);
+            return enrolmentFrom(inPlay[0]);
+          }
+        }
         const inserted = await tx.query(
           `INSERT INTO enrolments (id, inbound_id, state, requested_by, thread_id, first_name, last_name, email, phone, local_authority, comments, key_type, csr_der, phrase_hash, created_at, updated_at, renewal_of, confirmed_at)
            VALUES ($1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $16, $17)

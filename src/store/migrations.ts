@@ -527,4 +527,20 @@ CREATE INDEX console_submissions_used_at ON console_submissions (used_at);
 ALTER TABLE pickups ADD COLUMN download_until timestamptz;
 `,
   },
+  {
+    version: 17,
+    name: 'one-renewal-at-a-time',
+    sql: `
+-- RENEW starts one renewal per request at a time, however many replies ask (the 30-day and
+-- the 7-day reminder answered at once, RENEW sent twice): the request being renewed names
+-- its renewal, taken by one conditional UPDATE before the renewal is stored. A renewal that
+-- ended without a certificate (rejected, cancelled, locked, expired) leaves room for another.
+ALTER TABLE enrolments ADD COLUMN renewed_by text;
+-- renewals made before: each request names its latest one still in play, else its latest
+UPDATE enrolments o SET renewed_by = (
+  SELECT r.id FROM enrolments r WHERE r.renewal_of = o.id
+   ORDER BY (r.state IN ('rejected', 'cancelled', 'locked', 'expired')), r.created_at DESC, r.id LIMIT 1)
+ WHERE EXISTS (SELECT 1 FROM enrolments r WHERE r.renewal_of = o.id);
+`,
+  },
 ];

@@ -143,7 +143,7 @@ export function createEnrolmentReplyHandlers(deps: EnrolmentDeps): Map<string, R
       if (req.command.verb === 'REVOKE') return revoke(req, e, req.command.args.phrase);
       if (req.command.verb === 'RENEW') {
         const r = await renew(deps, { e, inboundId: req.inboundId, from: req.from, reply: req.reply });
-        if (r === 'renewed') return;
+        if (r === 'renewed' || r === 'under-way') return;
         return notHere(deps, e, req.reply, r === 'csr' ? 'STATUS (a certificate for your own key needs a new request with a new CSR to enrol@)' : 'STATUS (there is no valid certificate to renew)');
       }
       return notHere(deps, e, req.reply, 'STATUS, RENEW or REVOKE <challenge phrase>');

@@ -7,7 +7,7 @@
  * the current certificate stays valid until its end.
  */
 import { enrolmentRef } from '../domain/enrolment-ref.js';
-import { PURPOSE, STATUS_TTL_MS, answer, approversFor, askApprovers, notice, type EnrolmentDeps } from './enrolment-deps.js';
+import { PURPOSE, STATUS_TTL_MS, answer, approversFor, askApprovers, describeState, notice, type EnrolmentDeps } from './enrolment-deps.js';
 import type { CertificateRecord, EnrolmentRecord, ReplyContext } from './ports.js';
 
 /**
@@ -35,8 +35,12 @@ export async function sendRenewalReminders(deps: EnrolmentDeps, other?: (cert: C
   return sent;
 }
 
-/** RENEW: a new request from the last one's details, straight to approval. */
-export async function renew(deps: EnrolmentDeps, req: { e: EnrolmentRecord; inboundId: string; from: string; reply: ReplyContext }): Promise<'renewed' | 'csr' | 'not-issued'> {
+/**
+ * RENEW: a new request from the last one's details, straight to approval; one at a time per
+ * request (the store keeps the renewal in play), so a RENEW while one is under way is answered
+ * with that one ('under-way').
+ */
+export async function renew(deps: EnrolmentDeps, req: { e: EnrolmentRecord; inboundId: string; from: string; reply: ReplyContext }): Promise<'renewed' | 'under-way' | 'csr' | 'not-issued'> {
   const { e } = req;
   const cert = e.serial ? await deps.ca.certificate(e.serial) : null;
   if (!cert || cert.status !== 'issued') return 'not-issued';
@@ -46,6 +50,13 @@ export async function renew(deps: EnrolmentDeps, req: { e: EnrolmentRecord; inbo
     { id, inboundId: req.inboundId, requestedBy: req.from.toLowerCase(), threadId: e.threadId, firstName: e.firstName, lastName: e.lastName, email: e.email, phone: e.phone, localAuthority: e.localAuthority, comments: e.comments, keyType: e.keyType, csrDer: null, phraseHash: e.phraseHash, renewalOf: e.id },
     { actor: `mail:${req.from.toLowerCase()}`, action: 'enrolment.renewal-requested', subject: id, details: { renews: e.id, serial: cert.serial } },
   );
+  if (renewal.inboundId !== req.inboundId) {
+    // another RENEW (the other reminder, a second reply) started the renewal in play: this
+    // one starts nothing and is told where that one stands
+    const d = describeState(renewal);
+    await deps.mail.send('requestStatus', answer(req.reply), { ref: renewal.id, state: d.state, lines: [`A renewal of certificate ${cert.serial} was already asked for: request ${renewal.id}. Nothing new was started; reply STATUS to mails about ${renewal.id} to follow it.`, ...d.lines] });
+    return 'under-way';
+  }
   if (renewal.state !== 'awaiting-approval' || renewal.approverScope !== null) return 'renewed';
   const { approvers, scope } = approversFor(await deps.staff.list(), renewal.localAuthority);
   const claimed = approvers.length > 0 ? await deps.enrolments.claimApprovers(renewal.id, scope) : null;

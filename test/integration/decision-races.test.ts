@@ -4,8 +4,8 @@
  * is single-use). Each case fires its replies at once (Promise.all) through the real SMTP
  * path and then checks the request's state, the audit log and the mails that went out:
  * two administrators deciding differently, CONFIRM and CANCEL to one mail, one reply
- * delivered twice (two MX hosts), ACTIVATE from two support addresses. Real Redis and SMTP,
- * on PGlite and PostgreSQL.
+ * delivered twice (two MX hosts), ACTIVATE from two support addresses, and RENEW to the
+ * 30-day and the 7-day reminder. Real Redis and SMTP, on PGlite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/workflow/operator.js';
@@ -16,14 +16,16 @@ import { plainMessage } from '../helpers/sender-domain.js';
 import type { CaughtMail } from '../helpers/smtp-catcher.js';
 import { field, post } from '../helpers/smime-flow.js';
 
+const DAY = 86_400_000;
 const SUPPORT_2 = `support.two@${PEOPLE}`;
 const PASSWORD = 'quiet-river-stone-48';
 
 describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journey A decisions fired together on $name', (backend) => {
   let h: JourneyHarness;
+  const clock = { offset: 0, now: () => new Date(Date.now() + clock.offset) };
 
   beforeAll(async () => {
-    h = await startJourneyHarness(backend);
+    h = await startJourneyHarness(backend, { clock });
     await createOperator(h.service.enrolment).addStaff({ email: SUPPORT_2, role: 'support', localAuthority: null }, 'test');
   }, 180_000);
   afterAll(async () => h?.stop(), 60_000);
@@ -136,4 +138,62 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     const late = [...(await h.settled(SUPPORT)), ...(await h.settled(SUPPORT_2))].filter((m) => /Where your request stands/.test(m.parsed.subject ?? '') && (m.parsed.text ?? '').includes(ref));
     expect(late).toHaveLength(1);
   }, 180_000);
+
+  it('the store keeps one renewal in play however many are stored at once, and a retried job finds its own', async () => {
+    const who = `renew.burst@${PEOPLE}`;
+    const { ref } = await throughApproval(h, who);
+    const store = h.service.wired.store.enrolments;
+    const e = (await store.get(ref))!;
+    const renewal = (n: number) => ({ ...e, id: `R-BURST${n}AAAAA`.slice(0, 12), inboundId: `burst-${ref}-${n}`, csrDer: null, renewalOf: ref });
+    const audit = (n: number) => ({ actor: 'test', action: 'enrolment.renewal-requested', subject: renewal(n).id, details: {} });
+    const got8 = await Promise.all(Array.from({ length: 8 }, (_, n) => store.create(renewal(n), audit(n))));
+    const rows = await db().query<{ id: string }>('SELECT id FROM enrolments WHERE renewal_of = $1', [ref]);
+    expect(rows).toHaveLength(1);
+    expect(new Set(got8.map((r) => r.id))).toEqual(new Set([rows[0]!.id]));
+    expect(await audits(rows[0]!.id, ['enrolment.renewal-requested'])).toHaveLength(1);
+    // the winner's job run again gets its renewal back; a loser's still gets the one in play
+    const winner = Number(/^burst-.*-(\d)$/.exec(got8[0]!.inboundId)![1]);
+    expect((await store.create(renewal(winner), audit(winner))).id).toBe(rows[0]!.id);
+    expect((await store.create(renewal((winner + 1) % 8), audit((winner + 1) % 8))).id).toBe(rows[0]!.id);
+  }, 120_000);
+
+  // last: it moves mailca's clock most of a year forward
+  it('RENEW to the 30-day and the 7-day reminder at once: one renewal request, another only once it was rejected', async () => {
+    const who = `renew.twice@${PEOPLE}`;
+    const { ref } = await throughApproval(h, who);
+    const serial = (await h.service.wired.store.enrolments.get(ref))!.serial!;
+    const notAfter = (await h.service.wired.ca.certificate(serial))!.notAfter!.getTime();
+    const reminders = async (days: number): Promise<CaughtMail> => {
+      clock.offset = notAfter - (days - 1) * DAY - Date.now();
+      await h.service.jobs.enqueue('housekeeping', { v: 1, task: 'renewal-reminders' }, `decision-races-${days}`);
+      return h.mailTo(who, new RegExp(`ends in ${days} days.*${ref}`));
+    };
+    const thirty = await reminders(30);
+    const seven = await reminders(7);
+    await Promise.all([h.replyTo(thirty, who, 'RENEW'), h.replyTo(seven, who, 'RENEW')]);
+    await h.settled();
+    const renewals = await db().query<{ id: string }>('SELECT id FROM enrolments WHERE renewal_of = $1', [ref]);
+    expect(renewals.map((r) => r.id)).toHaveLength(1);
+    const newRef = renewals[0]!.id;
+    expect(await audits(newRef, ['enrolment.renewal-requested'])).toHaveLength(1);
+    for (const admin of [ADMIN_1, ADMIN_2]) expect(await got(admin, newRef, /Approval needed/)).toHaveLength(1);
+    expect(await got(who, newRef, /sent for approval/)).toHaveLength(1);
+    // the other RENEW is answered with the renewal already under way
+    const other = await got(who, newRef, /Where your request stands/);
+    expect(other).toHaveLength(1);
+    expect(other[0]!.parsed.text).toMatch(/already/i);
+    // a later RENEW starts nothing either
+    await h.replyTo(seven, who, 'RENEW');
+    await h.settled();
+    expect(await db().query('SELECT id FROM enrolments WHERE renewal_of = $1', [ref])).toHaveLength(1);
+    expect(await got(who, newRef, /Where your request stands/)).toHaveLength(2);
+    // once that renewal is rejected, RENEW may start another
+    await h.replyTo((await got(ADMIN_1, newRef, /Approval needed/))[0]!, ADMIN_1, 'REJECT Please ask again next week');
+    await h.settled();
+    await h.replyTo(thirty, who, 'RENEW');
+    await h.settled();
+    const again = await db().query<{ id: string; state: string }>('SELECT id, state FROM enrolments WHERE renewal_of = $1 ORDER BY created_at', [ref]);
+    expect(again.map((r) => r.state)).toEqual(['rejected', 'awaiting-approval']);
+    expect(await got(who, again[1]!.id, /sent for approval/)).toHaveLength(1);
+  }, 240_000);
 });
