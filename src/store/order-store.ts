@@ -37,6 +37,12 @@ function rowFrom(r: Row): OrderRowRecord {
 
 /** Thrown inside a transaction to roll it back when the credit does not allow the change. */
 class NoCredit extends Error {}
+/** Thrown inside a transaction to roll it back when another open order names someone in this one. */
+class AlreadyOrdered extends Error {
+  constructor(readonly taken: { email: string; orderRef: string }[]) {
+    super('already ordered');
+  }
+}
 
 export function createOrderStore(db: Db, clock: Clock): OrderStore {
   const get = async (id: string): Promise<OrderRecord | null> => {
@@ -103,9 +109,22 @@ export function createOrderStore(db: Db, clock: Clock): OrderStore {
       try {
         return await db.transaction(async (tx) => {
           const now = clock.now();
+          // places of one organisation take turns (its row), so each sees the orders placed before it
+          await tx.query('SELECT 1 FROM organisations WHERE id = (SELECT org_id FROM orders WHERE id = $1) FOR UPDATE', [id]);
           const rows = await tx.query(`UPDATE orders SET state = 'placed', placed_at = $2, updated_at = $2 WHERE id = $1 AND state = 'draft' RETURNING *`, [id, now]);
           if (!rows[0]) return { ok: false as const, why: 'not-draft' as const };
           const order = orderFrom(rows[0]);
+          // the draft was checked against open orders when it was uploaded; one placed since
+          // (a second draft naming the same person) must not order that person twice
+          const taken = await tx.query(
+            `SELECT DISTINCT r.email, r.order_id FROM order_rows r JOIN orders o ON o.id = r.order_id
+              WHERE o.org_id = $1 AND o.id <> $2 AND o.state IN ('placed', 'decided') AND r.state IN ('pending', 'approved')
+                AND r.email IN (SELECT email FROM order_rows WHERE order_id = $2)
+                AND NOT EXISTS (SELECT 1 FROM registrants g WHERE g.order_id = r.order_id AND g.line = r.line AND g.serial IS NOT NULL)
+              ORDER BY r.email`,
+            [order.orgId, id],
+          );
+          if (taken.length > 0) throw new AlreadyOrdered(taken.map((t) => ({ email: String(t.email), orderRef: String(t.order_id) })));
           const n = Number((await tx.query('SELECT count(*)::int AS n FROM order_rows WHERE order_id = $1', [id]))[0]!.n);
           // one credit per row, reserved with the state change or not at all
           if (n > 0 && !(await moveCredits(tx, now, { orgId: order.orgId, kind: 'reserved', amount: n, orderRef: id, actor }))) throw new NoCredit();
@@ -114,6 +133,7 @@ export function createOrderStore(db: Db, clock: Clock): OrderStore {
         });
       } catch (err) {
         if (err instanceof NoCredit) return { ok: false, why: 'no-credit' };
+        if (err instanceof AlreadyOrdered) return { ok: false, why: 'already-ordered', taken: err.taken };
         throw err;
       }
     },

@@ -6,6 +6,7 @@ import { renderOrderApprovalRequest } from './order-approval-request.js';
 import { renderOrderCancelled } from './order-cancelled.js';
 import { renderOrderFormMail } from './order-form-mail.js';
 import { renderOrderNoCredit } from './order-no-credit.js';
+import { renderOrderAlreadyOrdered } from './order-already-ordered.js';
 import { renderOrderOutcome } from './order-outcome.js';
 import { renderOrderPlaced } from './order-placed.js';
 import { renderOrderRefused } from './order-refused.js';
@@ -21,6 +22,7 @@ export const journeyBTemplates = {
   orderPlaced: renderOrderPlaced,
   orderCancelled: renderOrderCancelled,
   orderNoCredit: renderOrderNoCredit,
+  orderAlreadyOrdered: renderOrderAlreadyOrdered,
   orderApprovalRequest: renderOrderApprovalRequest,
   orderRowsDecided: renderOrderRowsDecided,
   orderOutcome: renderOrderOutcome,
@@ -45,6 +47,7 @@ export { renderOrderApprovalRequest, type OrderApprovalRequestParams } from './o
 export { renderOrderCancelled, type OrderCancelledParams } from './order-cancelled.js';
 export { renderOrderFormMail, type OrderFormMailParams } from './order-form-mail.js';
 export { renderOrderNoCredit, type OrderNoCreditParams } from './order-no-credit.js';
+export { renderOrderAlreadyOrdered, type OrderAlreadyOrderedParams } from './order-already-ordered.js';
 export { renderOrderOutcome, type OrderOutcomeParams } from './order-outcome.js';
 export { renderOrderPlaced, type OrderPlacedParams } from './order-placed.js';
 export { renderOrderRefused, type OrderRefusedParams } from './order-refused.js';

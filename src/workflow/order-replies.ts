@@ -65,6 +65,7 @@ export function createOrderReplyHandlers(deps: OrderDeps, intake: OrderIntake): 
       const placed = await deps.orders.place(o.id, actor, { actor, action: 'order.placed', subject: o.id, details: { inboundId } });
       if (!placed.ok) {
         if (placed.why === 'not-draft') return orderStatus(deps, o, reply);
+        if (placed.why === 'already-ordered') return void (await deps.mail.send('orderAlreadyOrdered', answer(reply), { ref: o.id, taken: placed.taken }));
         const rows = (await deps.orders.rows(o.id)).length;
         await deps.mail.send('orderNoCredit', answer(reply), { ref: o.id, creditsNeeded: rows, creditsAvailable: (await deps.credits.balance(o.orgId)).available });
         return;

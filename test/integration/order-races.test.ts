@@ -183,6 +183,27 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     }
   }, 120_000);
 
+  it('two drafts naming the same person, confirmed at once: that person is ordered once', async () => {
+    const twin = ['Twin', 'Order', `twin@${PEOPLE}`, 'shared-secret-gold-85'];
+    // both drafts are checked before either is placed: neither sees the other's order
+    const a = await draft([twin, ['Only', 'A', `only-a@${PEOPLE}`, 'shared-secret-gold-96']]);
+    const b = await draft([twin, ['Only', 'B', `only-b@${PEOPLE}`, 'shared-secret-gold-07']]);
+    const before = await count(OFFICE);
+    await Promise.all([h.replyTo(a.summary, OFFICE, 'CONFIRM'), h.replyTo(b.summary, OFFICE, 'CONFIRM')]);
+    await h.settled();
+
+    const open = await q<{ order_id: string }>(`SELECT r.order_id FROM order_rows r JOIN orders o ON o.id = r.order_id WHERE r.email = $1 AND o.state IN ('placed', 'decided')`, [twin[2]]);
+    expect(open, 'placed orders naming the same person').toHaveLength(1);
+    const states = await Promise.all([a.ref, b.ref].map(async (ref) => (await h.service.wired.store.orders.get(ref))!.state));
+    const refused = states.indexOf('draft');
+    expect(refused, states.join(' ')).toBeGreaterThanOrEqual(0);
+    expect(await ledger([a.ref, b.ref][refused]!)).toEqual([]);
+    const answers = (await h.settled(OFFICE)).slice(before);
+    const told = answers.filter((m) => m.parsed.subject?.includes([a.ref, b.ref][refused]!));
+    expect(told).toHaveLength(1);
+    expect(textOf(told[0]!)).toMatch(new RegExp(`not placed.*${twin[2]}.*${[a.ref, b.ref][1 - refused]}`, 'i'));
+  }, 120_000);
+
   it('the set-up form posted twice at once with different passwords: one set-up stands, one certificate, the other told', async () => {
     const [, , email, shared] = ROWS.setup;
     const url = await inviteUrl(h, email);

@@ -3,6 +3,7 @@ import { escapeHtml } from '../../src/templates/layout.js';
 import type { RenderedMail } from '../../src/templates/rendered-mail.js';
 import {
   journeyBTemplates,
+  renderOrderAlreadyOrdered,
   renderOrderApprovalRequest,
   renderOrderCancelled,
   renderOrderFormMail,
@@ -135,6 +136,7 @@ const every: [string, RenderedMail, number][] = [
   ['orderPlaced', renderOrderPlaced({ ...site, ref, organisation: 'Hill Primary', rows: 10, contacts: ['head@school.example.org', 'deputy@school.example.org'] }), 0],
   ['orderCancelled', renderOrderCancelled({ ...site, ref }), 0],
   ['orderNoCredit', renderOrderNoCredit({ ...site, ref, creditsNeeded: 10, creditsAvailable: 4 }), 0],
+  ['orderAlreadyOrdered', renderOrderAlreadyOrdered({ ...site, ref, taken: [{ email: 'ada@school.example.org', orderRef: 'O-BBBBBBBBBB' }] }), 0],
   ['orderApprovalRequest', renderOrderApprovalRequest(approval), 1],
   ['orderRowsDecided', renderOrderRowsDecided({ ...site, ref, decision: 'approved', decided: [1, 3], already: [], unknown: [], pending: 1 }), 0],
   ['orderOutcome', renderOrderOutcome(outcome), 0],
@@ -151,7 +153,7 @@ describe('every journey B mail', () => {
   });
 
   it('puts the ref in the subject of every mail about a stored order', () => {
-    const withRef = ['orderSummary', 'orderPlaced', 'orderCancelled', 'orderNoCredit', 'orderApprovalRequest', 'orderRowsDecided', 'orderOutcome'];
+    const withRef = ['orderSummary', 'orderPlaced', 'orderCancelled', 'orderNoCredit', 'orderAlreadyOrdered', 'orderApprovalRequest', 'orderRowsDecided', 'orderOutcome'];
     for (const [name, m] of every) if (withRef.includes(name)) expect(m.subject, name).toContain(`[${ref}]`);
   });
 
@@ -160,7 +162,7 @@ describe('every journey B mail', () => {
     // parameters differ from the ports ones, fails the typecheck.
     const t: { readonly [K in OrderMailKind]: (p: MailSiteInfo & OrderMailParams[K]) => PortsRenderedMail } = journeyBTemplates;
     expect(Object.keys(t).sort()).toEqual(
-      ['orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady', 'recoveryRefused', 'recoveryPending', 'recoveryApprovalRequest', 'recoveryDecided', 'recoveryHolderNotice', 'recoveryPickup', 'recoveryPin', 'registrantRevokeLink', 'registrantRevoked', 'registrantStatus', 'registrantRenewalReminder', 'renewalRequested', 'renewalPassedOn'].sort(),
+      ['orderAlreadyOrdered', 'orderApprovalRequest', 'orderCancelled', 'orderForm', 'orderNoCredit', 'orderOutcome', 'orderPlaced', 'orderRefused', 'orderRowsDecided', 'orderSummary', 'orderUnknownSender', 'registrantInvite', 'registrantReady', 'recoveryRefused', 'recoveryPending', 'recoveryApprovalRequest', 'recoveryDecided', 'recoveryHolderNotice', 'recoveryPickup', 'recoveryPin', 'registrantRevokeLink', 'registrantRevoked', 'registrantStatus', 'registrantRenewalReminder', 'renewalRequested', 'renewalPassedOn'].sort(),
     );
     // And the other way round: each template's parameters are exactly the ports ones.
     type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -172,6 +174,7 @@ describe('every journey B mail', () => {
       orderPlaced: true,
       orderCancelled: true,
       orderNoCredit: true,
+      orderAlreadyOrdered: true,
       orderApprovalRequest: true,
       orderRowsDecided: true,
       orderOutcome: true,
