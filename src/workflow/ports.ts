@@ -599,7 +599,12 @@ export type NewEnrolment = Pick<EnrolmentRecord, 'id' | 'inboundId' | 'requested
 export type EnrolmentPatch = Partial<Pick<EnrolmentRecord, 'sealedKey' | 'serial' | 'approverScope' | 'decidedBy' | 'decisionReason' | 'confirmedAt' | 'decidedAt' | 'issuedAt' | 'collectedAt'>>;
 
 export interface EnrolmentStore {
-  /** Inserts unless an enrolment for the same inbound message exists; returns the one stored. */
+  /**
+   * Inserts unless an enrolment for the same inbound message exists; returns the one stored.
+   * A renewal (`renewalOf`) is inserted only when the request it renews has no renewal in
+   * play (none yet, or it ended rejected, cancelled, locked or expired), decided atomically;
+   * otherwise the one in play is returned (its `inboundId` is then another message's).
+   */
   create(rec: NewEnrolment, audit: AuditEntry): Promise<EnrolmentRecord>;
   get(id: string): Promise<EnrolmentRecord | null>;
   /**
@@ -790,9 +795,11 @@ export interface OrderStore {
   /**
    * draft → placed, reserving one credit per row in the same transaction. `no-credit`
    * when the balance does not allow it (nothing changes), `not-draft` when it was placed
-   * or cancelled before.
+   * or cancelled before, `already-ordered` (nothing changes) when another placed order of
+   * the organisation names someone in it whose certificate is not made yet (`taken`);
+   * places of one organisation take turns, so two drafts naming one person place once.
    */
-  place(id: string, actor: string, audit: AuditEntry): Promise<{ ok: true; order: OrderRecord } | { ok: false; why: 'no-credit' | 'not-draft' }>;
+  place(id: string, actor: string, audit: AuditEntry): Promise<{ ok: true; order: OrderRecord } | { ok: false; why: 'no-credit' | 'not-draft' } | { ok: false; why: 'already-ordered'; taken: { email: string; orderRef: string }[] }>;
   /**
    * Decides the pending rows among `lines`: approved rows consume their reserved credit,
    * rejected rows release it, each row once (the first decision wins), in one transaction.
@@ -847,12 +854,16 @@ export interface OrderMailParams {
     /** True when CONFIRM can place the order now (rows to order and enough credit). */
     readonly canConfirm: boolean;
     readonly replaced: boolean;
+    /** The draft this corrected form was sent for, when it was placed or cancelled just before: the form became a new draft. */
+    readonly overtaken?: { readonly ref: string; readonly state: OrderState } | null;
     readonly attachments: readonly MailAttachment[];
   };
   readonly orderPlaced: { readonly ref: string; readonly organisation: string; readonly rows: number; readonly contacts: readonly string[] };
   readonly orderCancelled: { readonly ref: string };
   /** CONFIRM when the credit no longer covers the rows (credits were used meanwhile). */
   readonly orderNoCredit: { readonly ref: string; readonly creditsNeeded: number; readonly creditsAvailable: number };
+  /** CONFIRM when another open order of the organisation names someone in this draft: nothing was placed. */
+  readonly orderAlreadyOrdered: { readonly ref: string; readonly taken: readonly { readonly email: string; readonly orderRef: string }[] };
   /** To each management contact: the rows and how to decide them. */
   readonly orderApprovalRequest: { readonly ref: string; readonly organisation: string; readonly requestedBy: string; readonly smimeType: string; readonly durationYears: number; readonly lines: readonly OrderLine[] };
   /** To the contact who replied: what their reply decided, and what others had decided first. */
@@ -989,8 +1000,11 @@ export interface RegistrantStore {
   byRevokeToken(hash: string): Promise<RegistrantRecord | null>;
   /** After revocation: no further reissue (a used revocation link then says it is revoked already). */
   endSubscription(orderId: string, line: number, audit: AuditEntry): Promise<void>;
-  /** A new password (forgot password, after the challenge answer). */
-  resetPassword(orderId: string, line: number, passwordHash: string, audit: AuditEntry): Promise<void>;
+  /**
+   * A new password (forgot password, after the challenge answer), only over `fromHash`, the
+   * password the reset was asked against: of two resets at once one stands. False if not.
+   */
+  resetPassword(orderId: string, line: number, fromHash: string | null, passwordHash: string, audit: AuditEntry): Promise<boolean>;
   collected(orderId: string, line: number, at: Date, audit: AuditEntry): Promise<void>;
   /**
    * Journey B work the database says is unfinished, for rederiving lost jobs: approved
@@ -1038,7 +1052,11 @@ export interface RecoveryRecord {
 }
 
 export interface RecoveryStore {
-  /** Inserts unless one exists for the inbound message; returns the one stored. */
+  /**
+   * Inserts unless one exists for the inbound message, or another recovery of the same
+   * registrant is under way (awaiting approval within its window, or approved and not yet
+   * collected); returns the one stored, or the one under way (its inboundId then differs).
+   */
   create(r: Omit<RecoveryRecord, 'decidedBy' | 'tokenHash' | 'pinHash' | 'failedAttempts'>, audit: AuditEntry): Promise<RecoveryRecord>;
   get(id: string): Promise<RecoveryRecord | null>;
   byTokenHash(hash: string): Promise<RecoveryRecord | null>;
