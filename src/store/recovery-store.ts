@@ -40,7 +40,9 @@ export function createRecoveryStore(db: Db, clock: Clock): RecoveryStore {
         // what the one before it inserted
         await tx.query('SELECT 1 FROM registrants WHERE order_id = $1 AND line = $2 FOR UPDATE', [r.orderId, r.line]);
         const underWay = await tx.query(
-          `SELECT * FROM recoveries WHERE order_id = $1 AND line = $2 AND (state = 'approved' OR (state = 'awaiting-approval' AND approve_by > $3)) ORDER BY created_at LIMIT 1`,
+          // within the request's approval window: an approved key nobody collected (a lost link
+          // mail) does not block a new request for good
+          `SELECT * FROM recoveries WHERE order_id = $1 AND line = $2 AND state IN ('awaiting-approval', 'approved') AND approve_by > $3 ORDER BY created_at LIMIT 1`,
           [r.orderId, r.line, now],
         );
         if (underWay[0]) return recoveryFrom(underWay[0]);

@@ -1054,8 +1054,9 @@ export interface RecoveryRecord {
 export interface RecoveryStore {
   /**
    * Inserts unless one exists for the inbound message, or another recovery of the same
-   * registrant is under way (awaiting approval within its window, or approved and not yet
-   * collected); returns the one stored, or the one under way (its inboundId then differs).
+   * registrant is under way (awaiting approval, or approved and not yet collected, within
+   * its approval window `approveBy`); returns the one stored, or the one under way (its
+   * inboundId then differs).
    */
   create(r: Omit<RecoveryRecord, 'decidedBy' | 'tokenHash' | 'pinHash' | 'failedAttempts'>, audit: AuditEntry): Promise<RecoveryRecord>;
   get(id: string): Promise<RecoveryRecord | null>;

@@ -127,8 +127,12 @@ export function createKeyRecovery(deps: RecoveryDeps) {
       if (r.inboundId !== req.inboundId) {
         // another request for this key came first (the same mail sent twice, or two contacts at once)
         deps.log.info({ inboundId: req.inboundId, recoveryId: r.id, sender }, 'key recovery not started: another one for this registrant is under way');
-        const where = r.state === 'approved' ? `It was approved; the key waits at the link mailed to ${r.requestedBy}.` : `It waits for a second management contact to approve it, until ${r.approveBy.toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
-        return refuse(req.reply, `A key recovery for ${reg.email} is already under way: ${r.id}, asked for by ${r.requestedBy}. ${where} A new one can be asked for once that key has been collected, or that request was rejected or ran out of time.`);
+        const until = `${r.approveBy.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+        const where =
+          r.state === 'approved'
+            ? `It was approved; the key waits at the link mailed to ${r.requestedBy}. If that mail is lost, a new recovery can be asked for after ${until}.`
+            : `It waits for a second management contact to approve it, until ${until}. A new one can be asked for once that request was rejected or ran out of time.`;
+        return refuse(req.reply, `A key recovery for ${reg.email} is already under way: ${r.id}, asked for by ${r.requestedBy}. ${where}`);
       }
       if (r.state !== 'awaiting-approval') return;
       if (others.length === 0) return execute(r, `mail:${sender}`); // one contact: no one else to ask

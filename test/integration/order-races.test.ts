@@ -100,6 +100,26 @@ describe.skipIf(!peersPresent('redis-server', 'openssl')).each(BACKENDS)('journe
     expect(textOf(decided[0]!)).toContain(after!.decided_by!.replace(/^mail:/, ''));
   }, 120_000);
 
+  it('an approved recovery nobody collected holds the registrant within its window only', async () => {
+    const email = ROWS.twice[2];
+    const [approved] = await recoveriesOf(email);
+    expect(approved).toMatchObject({ state: 'approved' });
+    let before = await count(HEAD);
+    await recover(HEAD, email);
+    const held = (await h.settled(HEAD)).slice(before).filter((m) => /already under way/i.test(textOf(m)));
+    expect(held).toHaveLength(1);
+    expect(textOf(held[0]!)).toMatch(/It was approved; the key waits at the link mailed to .*If that mail is lost, a new recovery can be asked for after \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(await recoveriesOf(email)).toHaveLength(1);
+    // the link mail was lost and the window has passed: a new request starts a new recovery
+    await q('UPDATE recoveries SET approve_by = $2 WHERE id = $1', [approved!.id, new Date(Date.now() - 60_000)]);
+    before = await count(HEAD);
+    await recover(HEAD, email);
+    await h.settled();
+    const now = await recoveriesOf(email);
+    expect(now.map((r) => r.state)).toEqual(['approved', 'awaiting-approval']);
+    expect((await h.settled(HEAD)).slice(before).filter((m) => /already under way/i.test(textOf(m)))).toHaveLength(0);
+  }, 120_000);
+
   it('RECOVER by two contacts at once for the same registrant: one recovery, the other told it is under way', async () => {
     const email = ROWS.pair[2];
     const before = { head: await count(HEAD), deputy: await count(DEPUTY) };
