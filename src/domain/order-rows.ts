@@ -34,6 +34,8 @@ export interface OrderContext {
   readonly domains: readonly { readonly domain: string; readonly schoolOwned: boolean }[];
   /** Mailboxes that hold a live (issued, unrevoked) S/MIME certificate not ending within 30 days, lowercase. */
   readonly liveMailboxes: ReadonlySet<string>;
+  /** Addresses in an order of the organisation already placed whose certificate is not made yet. */
+  readonly orderedMailboxes?: ReadonlySet<string>;
   readonly creditsAvailable: number;
   readonly maxRows: number;
 }
@@ -149,6 +151,7 @@ export function checkOrder(input: { readonly order: OrderFieldsInput; readonly r
         if (seen !== undefined) add(r.row, 3, `${email} is already in row ${seen}; one row per person.`);
         else firstRowOf.set(email, r.row);
         if (ctx.liveMailboxes.has(email)) add(r.row, 3, `${email} already has a valid S/MIME certificate from us (it may be ordered again in the 30 days before that one ends).`);
+        else if (ctx.orderedMailboxes?.has(email)) add(r.row, 3, `${email} is already in an order of yours that was placed and whose certificate is not made yet; one order per person.`);
       }
     }
     if (password !== '' && !r.formulas[3]) {

@@ -69,9 +69,10 @@ export function createOrderIntake(deps: OrderDeps) {
     }
     // Step 3: check every field and row against the organisation, its certificates and credit
     const emails = read.rows.map((r) => (r.values[2] ?? '').trim().toLowerCase()).filter((e) => e.includes('@'));
-    const live = new Set([...(await deps.ca.liveSmimeMailboxes(emails)), ...(await deps.orders.openMailboxes(org.id))]);
+    const live = new Set(await deps.ca.liveSmimeMailboxes(emails));
+    const ordered = await deps.orders.openMailboxes(org.id);
     const balance = await deps.credits.balance(org.id);
-    const checked = checkOrder({ order: read.order, rows: read.rows }, { organisationName: org.name, domains: org.domains, liveMailboxes: live, creditsAvailable: balance.available, maxRows: deps.maxRows });
+    const checked = checkOrder({ order: read.order, rows: read.rows }, { organisationName: org.name, domains: org.domains, liveMailboxes: live, orderedMailboxes: ordered, creditsAvailable: balance.available, maxRows: deps.maxRows });
 
     // Step 4: a draft of the good rows, when the order fields allow one (shared passwords sealed)
     let ref: string | null = null;

@@ -8,6 +8,7 @@ const ctx: OrderContext = {
     { domain: 'pupils.example', schoolOwned: true },
   ],
   liveMailboxes: new Set(['has.one@oakfield.sch.example']),
+  orderedMailboxes: new Set(['in.order@oakfield.sch.example']),
   creditsAvailable: 10,
   maxRows: 5,
 };
@@ -47,6 +48,7 @@ describe('order form check', () => {
     ['another domain', row(8, ['Ada', 'B', 'ada@gmail.example', 'amber-falcon-river-7']), 3, "gmail.example is not one of Oakfield Primary's domains (oakfield.sch.example)."],
     ['a school-owned domain', row(8, ['Ada', 'B', 'ada@pupils.example', 'amber-falcon-river-7']), 3, 'pupils.example is school-owned, so it cannot have an S/MIME certificate; use the person\'s address at oakfield.sch.example.'],
     ['a live certificate', row(8, ['Ada', 'B', 'has.one@oakfield.sch.example', 'amber-falcon-river-7']), 3, 'has.one@oakfield.sch.example already has a valid S/MIME certificate from us (it may be ordered again in the 30 days before that one ends).'],
+    ['someone in a placed order', row(8, ['Ada', 'B', 'in.order@oakfield.sch.example', 'amber-falcon-river-7']), 3, 'in.order@oakfield.sch.example is already in an order of yours that was placed and whose certificate is not made yet; one order per person.'],
     ['a short password', row(8, ['Ada', 'B', 'a@oakfield.sch.example', 'short']), 4, 'The shared password has 5 characters; it needs at least 10.'],
     ['a long name', row(8, ['A'.repeat(65), 'B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 1, 'First name is 65 characters long; at most 64.'],
     ['a right-to-left override in a first name', row(8, ['Gi\u202Etxt.exe', 'B', 'a@oakfield.sch.example', 'amber-falcon-river-7']), 1, 'First name contains an invisible formatting character (U+202E RIGHT-TO-LEFT OVERRIDE); type it again without it.'],
