@@ -44,6 +44,11 @@ export function mailerDepsFor(config: Config, wired: Wired, jobs: JobQueue, sign
   };
 }
 
+/** Reply tokens as every journey issues and checks them (MAILCA_SENDER_AUTH). */
+function replyTokensFor(config: Config, wired: Wired) {
+  return createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth });
+}
+
 /** Journey A's use-case dependencies over the wired store and CA. */
 export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: Logger, sign?: (entity: Buffer) => Buffer): EnrolmentDeps {
   return {
@@ -51,7 +56,7 @@ export function enrolmentDepsFor(config: Config, wired: Wired, jobs: JobQueue, l
     staff: wired.store.staff,
     pickups: wired.store.pickups,
     ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
+    tokens: replyTokensFor(config, wired),
     mail: createEnrolmentMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyATemplates),
     jobs,
     hash: wired.hash,
@@ -100,7 +105,7 @@ export function orderDepsFor(config: Config, wired: Wired, jobs: JobQueue, log: 
     credits: wired.store.credits,
     orders: wired.store.orders,
     ca: wired.ca,
-    tokens: createReplyTokens({ store: wired.store.tokens, secret: wired.tokenSecret, clock: wired.clock, random: wired.random, senderAuth: config.senderAuth, authLog: wired.store.senderAuth }),
+    tokens: replyTokensFor(config, wired),
     mail: createOrderMailer(mailerDepsFor(config, wired, jobs, sign, log), journeyBTemplates),
     forms: { render: renderOrderForm, read: (file) => readOrderForm(file), firstDataRow: ORDER_LAYOUT.firstDataRow },
     vault: wired.vault,
